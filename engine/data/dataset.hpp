@@ -1,0 +1,55 @@
+#pragma once
+// In-memory datasets: images as [N, C, H, W] floats (or [N, D] for 2-D synthetic sets),
+// labels as class indices. Loaders throw DataError naming the file and the problem.
+#include <cstdint>
+#include <random>
+#include <stdexcept>
+#include <string>
+#include <vector>
+
+#include "engine/tensor/tensor.hpp"
+
+namespace halflab {
+
+class DataError : public std::runtime_error {
+ public:
+  using std::runtime_error::runtime_error;
+};
+
+struct Dataset {
+  std::string name;
+  Tensor inputs;                  // [N, C, H, W] or [N, D]
+  std::vector<std::int32_t> labels;
+  int num_classes = 0;
+  std::int64_t count() const { return inputs.shape.empty() ? 0 : inputs.shape[0]; }
+  std::int64_t sampleSize() const { return count() ? inputs.size() / count() : 0; }
+};
+
+struct DataSplit {
+  Dataset train;
+  Dataset test;
+};
+
+// Shuffled (or sequential) batches of indices for one epoch; the order depends only on
+// (seed, epoch), so the same seed gives the same batches.
+class BatchSampler {
+ public:
+  BatchSampler(std::int64_t count, std::int64_t batch_size, std::uint64_t seed, bool shuffle,
+               bool drop_last);
+  void startEpoch(int epoch);
+  std::int64_t batchesPerEpoch() const;
+  // Indices of batch b of the current epoch.
+  const std::int64_t* batch(std::int64_t b, std::int64_t* n) const;
+
+ private:
+  std::int64_t count_, batch_size_;
+  std::uint64_t seed_;
+  bool shuffle_, drop_last_;
+  std::vector<std::int64_t> order_;
+};
+
+// Copies the chosen samples into x ([n, ...sample shape]) and y.
+void gatherBatch(const Dataset& d, const std::int64_t* idx, std::int64_t n, Tensor& x,
+                 std::vector<std::int32_t>& y);
+
+}  // namespace halflab

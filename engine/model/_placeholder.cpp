@@ -1,0 +1,1 @@
+// placeholder so the library exists until its sources land

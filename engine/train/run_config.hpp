@@ -1,0 +1,96 @@
+#pragma once
+// The one configuration schema of a run (JSON), shared by the CLI, the GUI and storage.
+// fromJson() fills defaults and validates; problems name the field ("optimizer.lr: ...").
+#include <cstdint>
+#include <stdexcept>
+#include <string>
+#include <vector>
+
+#include <nlohmann/json_fwd.hpp>
+
+#include "engine/optim/lr_schedule.hpp"
+#include "engine/optim/optimizer.hpp"
+#include "engine/precision/loss_scaler.hpp"
+#include "engine/precision/precision_mode.hpp"
+
+namespace halflab {
+
+struct ConfigIssue {
+  std::string field;    // dotted path, e.g. "training.batch_size"
+  std::string message;  // what is wrong and what is allowed
+};
+
+class ConfigError : public std::runtime_error {
+ public:
+  explicit ConfigError(std::vector<ConfigIssue> issues);
+  const std::vector<ConfigIssue>& issues() const { return issues_; }
+
+ private:
+  std::vector<ConfigIssue> issues_;
+};
+
+struct DatasetConfig {
+  std::string kind = "fashion-mnist";  // fashion-mnist | mnist | cifar10 | spirals | moons | blobs
+  std::string path;                    // folder; empty = default for the kind
+  std::int64_t train_limit = 0;        // 0 = all samples
+  std::int64_t test_limit = 0;
+  std::int64_t synthetic_samples = 3000;
+  int synthetic_classes = 3;
+  double noise = 0.1;
+  bool normalize = true;
+};
+
+struct ModelConfig {
+  std::string preset = "mlp";          // mlp | lenet | cifar-cnn
+  std::vector<int> hidden{256, 128};   // mlp widths
+  std::string activation = "relu";     // relu | gelu | tanh | sigmoid
+  double dropout = 0.0;
+  bool batchnorm = false;              // mlp: BatchNorm1d after each hidden Linear
+  std::vector<int> channels;           // cnn conv widths (empty = preset default)
+  double init_gain = 1.0;              // multiplies the default (Kaiming-uniform) init
+};
+
+struct PrecisionConfig {
+  PrecisionMode mode = PrecisionMode::FP32;
+  ScalerConfig scaler;                 // flavour defaults to the mode's default
+};
+
+struct TrainingConfig {
+  int epochs = 1;
+  std::int64_t batch_size = 128;
+  std::uint64_t seed = 1;
+  std::int64_t max_steps = 0;          // 0 = epochs * steps per epoch
+  std::int64_t eval_every = 0;         // 0 = once per epoch
+  std::int64_t histogram_every = 50;   // 0 = never
+  std::string loss = "cross-entropy";  // cross-entropy | mse
+  double loss_weight = 1.0;            // multiplies the loss (tiny-gradient lessons)
+  double clip_grad_norm = 0.0;         // 0 = off
+  std::string device = "cpu";          // cpu | cuda | auto
+  int threads = 0;                     // BLAS threads, 0 = all cores
+  double target_accuracy = 0.85;       // for time-to-target in the summary
+};
+
+struct RunConfig {
+  std::string name;
+  DatasetConfig dataset;
+  ModelConfig model;
+  PrecisionConfig precision;
+  OptimizerConfig optimizer;
+  double lr = 1e-3;
+  ScheduleConfig schedule;
+  TrainingConfig training;
+
+  // Parses and validates; throws ConfigError listing every problem.
+  static RunConfig fromJson(const nlohmann::json& j);
+  static RunConfig fromJsonText(const std::string& text);
+  static RunConfig fromFile(const std::string& path);
+  nlohmann::json toJson() const;
+  std::string toJsonText(int indent = 2) const;
+  // Every problem with the current values (empty = valid).
+  std::vector<ConfigIssue> validate() const;
+  // The folder the dataset is read from (path, or the default for the kind).
+  std::string datasetDir() const;
+  std::string displayName() const;  // name, or "<model> <mode> seed N"
+};
+
+}  // namespace halflab

@@ -1,0 +1,42 @@
+#pragma once
+// Runs one training run synchronously on the calling thread, reporting through a
+// RunObserver. Thread-safe controls (cancel, pause) may be called from any thread.
+#include <atomic>
+#include <memory>
+
+#include "engine/record/observer.hpp"
+#include "engine/train/run_config.hpp"
+
+namespace halflab {
+
+struct DataSplit;
+
+class Trainer {
+ public:
+  explicit Trainer(RunConfig cfg);  // throws ConfigError when the config is invalid
+  ~Trainer();
+
+  // Loads the data (unless preloaded), builds the model and trains. Never throws for
+  // run-time problems: a bad dataset, an engine error or divergence end the run as
+  // failed / diverged with an event and the error in the summary.
+  RunSummary run(RunObserver& observer);
+
+  // Reuse already loaded data (A/B runs, tests, benchmarks).
+  void setData(std::shared_ptr<const DataSplit> data);
+
+  void requestCancel() { cancel_.store(true); }
+  void setPaused(bool paused) { paused_.store(paused); }
+  bool isPaused() const { return paused_.load(); }
+  const RunConfig& config() const { return cfg_; }
+
+ private:
+  RunConfig cfg_;
+  std::shared_ptr<const DataSplit> data_;
+  std::atomic<bool> cancel_{false};
+  std::atomic<bool> paused_{false};
+};
+
+// Loads the dataset a config names (throws DataError / ConfigError).
+std::shared_ptr<const DataSplit> loadDataFor(const RunConfig& cfg);
+
+}  // namespace halflab
