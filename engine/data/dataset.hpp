@@ -34,11 +34,13 @@ struct DataSplit {
 // (seed, epoch), so the same seed gives the same batches.
 class BatchSampler {
  public:
+  // Starts at epoch 0. Throws std::invalid_argument for count < 0 or batch_size <= 0.
   BatchSampler(std::int64_t count, std::int64_t batch_size, std::uint64_t seed, bool shuffle,
                bool drop_last);
   void startEpoch(int epoch);
   std::int64_t batchesPerEpoch() const;
-  // Indices of batch b of the current epoch.
+  // Indices of batch b of the current epoch (*n = its size; the last one may be short
+  // unless drop_last). Throws std::out_of_range for b outside 0..batchesPerEpoch()-1.
   const std::int64_t* batch(std::int64_t b, std::int64_t* n) const;
 
  private:
@@ -47,6 +49,9 @@ class BatchSampler {
   bool shuffle_, drop_last_;
   std::vector<std::int64_t> order_;
 };
+
+// The shape of one sample (inputs.shape without the leading N).
+Shape sampleShape(const Dataset& d);
 
 // Copies the chosen samples into x ([n, ...sample shape]) and y.
 void gatherBatch(const Dataset& d, const std::int64_t* idx, std::int64_t n, Tensor& x,

@@ -66,6 +66,7 @@ class LossScaler {
   int growth_tracker_ = 0;
   int hysteresis_ = 0;
   long long stable_steps_ = 0;  // deepspeed: clean steps since the last overflow
+  long long updates_ = 0;       // update() calls so far (names the step in errors)
 };
 
 // Drive a scaler through `steps` steps where the 1-based steps listed in overflow_steps

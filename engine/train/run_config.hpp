@@ -8,6 +8,7 @@
 
 #include <nlohmann/json_fwd.hpp>
 
+#include "engine/model/model_config.hpp"
 #include "engine/optim/lr_schedule.hpp"
 #include "engine/optim/optimizer.hpp"
 #include "engine/precision/loss_scaler.hpp"
@@ -23,6 +24,8 @@ struct ConfigIssue {
 class ConfigError : public std::runtime_error {
  public:
   explicit ConfigError(std::vector<ConfigIssue> issues);
+  ConfigError(std::string field, std::string message)
+      : ConfigError(std::vector<ConfigIssue>{{std::move(field), std::move(message)}}) {}
   const std::vector<ConfigIssue>& issues() const { return issues_; }
 
  private:
@@ -38,16 +41,6 @@ struct DatasetConfig {
   int synthetic_classes = 3;
   double noise = 0.1;
   bool normalize = true;
-};
-
-struct ModelConfig {
-  std::string preset = "mlp";          // mlp | lenet | cifar-cnn
-  std::vector<int> hidden{256, 128};   // mlp widths
-  std::string activation = "relu";     // relu | gelu | tanh | sigmoid
-  double dropout = 0.0;
-  bool batchnorm = false;              // mlp: BatchNorm1d after each hidden Linear
-  std::vector<int> channels;           // cnn conv widths (empty = preset default)
-  double init_gain = 1.0;              // multiplies the default (Kaiming-uniform) init
 };
 
 struct PrecisionConfig {

@@ -1,0 +1,65 @@
+#include "engine/model/loss.hpp"
+
+#include <algorithm>
+#include <cmath>
+
+namespace halflab {
+
+namespace {
+std::int64_t argmaxRow(const float* row, std::int64_t c) {
+  return std::max_element(row, row + c) - row;
+}
+}  // namespace
+
+LossResult softmaxCrossEntropy(const Tensor& logits, const std::vector<std::int32_t>& labels,
+                               double grad_scale, Tensor* dlogits, ExecContext& ctx) {
+  const std::int64_t n = logits.dim(0), c = logits.dim(1);
+  LossResult r;
+  if (dlogits) dlogits->reshapeTo(logits.shape);
+  const float g = static_cast<float>(grad_scale / static_cast<double>(n));
+  double total = 0;
+  for (std::int64_t i = 0; i < n; ++i) {
+    const float* row = logits.ptr() + i * c;
+    const float mx = *std::max_element(row, row + c);
+    float sum = 0;
+    for (std::int64_t j = 0; j < c; ++j) sum += std::exp(row[j] - mx);
+    const float log_sum = std::log(sum) + mx;
+    const std::int32_t y = labels[static_cast<std::size_t>(i)];
+    total += static_cast<double>(log_sum - row[y]);
+    if (argmaxRow(row, c) == y) ++r.correct;
+    if (dlogits) {
+      float* d = dlogits->ptr() + i * c;
+      for (std::int64_t j = 0; j < c; ++j) {
+        const float p = std::exp(row[j] - log_sum);
+        d[j] = (p - (j == y ? 1.0f : 0.0f)) * g;
+      }
+    }
+  }
+  r.loss = total / static_cast<double>(n);
+  if (dlogits) ctx.roundGradient(*dlogits);
+  return r;
+}
+
+LossResult mseOneHot(const Tensor& outputs, const std::vector<std::int32_t>& labels,
+                     double grad_scale, Tensor* doutputs, ExecContext& ctx) {
+  const std::int64_t n = outputs.dim(0), c = outputs.dim(1);
+  LossResult r;
+  if (doutputs) doutputs->reshapeTo(outputs.shape);
+  const float g = static_cast<float>(2.0 * grad_scale / static_cast<double>(n * c));
+  double total = 0;
+  for (std::int64_t i = 0; i < n; ++i) {
+    const float* row = outputs.ptr() + i * c;
+    const std::int32_t y = labels[static_cast<std::size_t>(i)];
+    if (argmaxRow(row, c) == y) ++r.correct;
+    for (std::int64_t j = 0; j < c; ++j) {
+      const float diff = row[j] - (j == y ? 1.0f : 0.0f);
+      total += static_cast<double>(diff) * diff;
+      if (doutputs) doutputs->data[i * c + j] = diff * g;
+    }
+  }
+  r.loss = total / static_cast<double>(n * c);
+  if (doutputs) ctx.roundGradient(*doutputs);
+  return r;
+}
+
+}  // namespace halflab

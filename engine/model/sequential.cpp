@@ -1,0 +1,50 @@
+#include "engine/model/sequential.hpp"
+
+namespace halflab {
+
+const Tensor& Sequential::forward(const Tensor& x, ExecContext& ctx) {
+  acts_.resize(layers_.size() + 1);
+  acts_[0].shape = x.shape;
+  acts_[0].data.assign(x.data.begin(), x.data.end());
+  acts_[0].format = x.format;
+  for (std::size_t i = 0; i < layers_.size(); ++i) layers_[i]->forward(acts_[i], acts_[i + 1], ctx);
+  return acts_.back();
+}
+
+void Sequential::backward(const Tensor& dlogits, ExecContext& ctx) {
+  grads_.resize(layers_.size() + 1);
+  grads_.back().shape = dlogits.shape;
+  grads_.back().data.assign(dlogits.data.begin(), dlogits.data.end());
+  grads_.back().format = dlogits.format;
+  for (std::size_t i = layers_.size(); i-- > 0;) {
+    Tensor* dx = i > 0 ? &grads_[i] : nullptr;
+    layers_[i]->backward(acts_[i], acts_[i + 1], grads_[i + 1], dx, ctx);
+  }
+}
+
+std::vector<Parameter*> Sequential::parameters() {
+  std::vector<Parameter*> out;
+  for (auto& l : layers_)
+    for (auto* p : l->parameters()) out.push_back(p);
+  return out;
+}
+
+Shape Sequential::outputShape(Shape in) const {
+  for (const auto& l : layers_) in = l->outputShape(in);
+  return in;
+}
+
+std::int64_t Sequential::activationElements() const {
+  std::int64_t total = 0;
+  for (const auto& a : acts_)
+    if (!a.shape.empty() && a.shape[0] > 0) total += a.size() / a.shape[0];
+  return total;
+}
+
+std::int64_t Sequential::bufferElements() const {
+  std::int64_t total = 0;
+  for (const auto& l : layers_) total += l->bufferElements();
+  return total;
+}
+
+}  // namespace halflab

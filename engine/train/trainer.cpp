@@ -1,0 +1,509 @@
+#include "engine/train/trainer.hpp"
+
+#include <chrono>
+#include <cmath>
+#include <filesystem>
+#include <thread>
+
+#include <nlohmann/json.hpp>
+
+#include "engine/backend/cpu/cpu_ops.hpp"
+#include "engine/data/loaders.hpp"
+#include "engine/model/loss.hpp"
+#include "engine/model/model_factory.hpp"
+#include "engine/optim/lr_schedule.hpp"
+#include "engine/optim/optimizer.hpp"
+#include "engine/stats/histogram.hpp"
+
+namespace halflab {
+
+namespace {
+
+using Clock = std::chrono::steady_clock;
+
+double msSince(Clock::time_point t0) {
+  return std::chrono::duration<double, std::milli>(Clock::now() - t0).count();
+}
+
+std::int64_t unixMs() {
+  return std::chrono::duration_cast<std::chrono::milliseconds>(
+             std::chrono::system_clock::now().time_since_epoch())
+      .count();
+}
+
+int bytesPerElement(Format f) {
+  switch (f) {
+    case Format::FP16:
+    case Format::BF16: return 2;
+    case Format::E4M3:
+    case Format::E5M2: return 1;
+    default: return 4;
+  }
+}
+
+std::string formatNumber(double v) {
+  char buf[64];
+  std::snprintf(buf, sizeof buf, "%g", v);
+  return buf;
+}
+
+// Unscales gradients in place (fp32 multiply by 1/S) and reports whether any is
+// non-finite. g - g is 0 for finite g and NaN otherwise, so one sum finds them all
+// without a branch in the loop.
+bool unscaleAndCheckFinite(const std::vector<Parameter*>& params, float inv_scale) {
+  float probe = 0.0f;
+  for (auto* p : params) {
+    float* g = p->grad.ptr();
+    const std::size_t n = p->grad.data.size();
+    float acc = 0.0f;
+    if (inv_scale != 1.0f)
+      for (std::size_t i = 0; i < n; ++i) {
+        g[i] *= inv_scale;
+        acc += g[i] - g[i];
+      }
+    else
+      for (std::size_t i = 0; i < n; ++i) acc += g[i] - g[i];
+    probe += acc;
+    p->grad.format = Format::FP32;
+  }
+  return !(probe == 0.0f);
+}
+
+bool allFinite(const std::vector<Parameter*>& params) {
+  for (auto* p : params) {
+    float acc = 0.0f;
+    for (float v : p->value.data) acc += v - v;
+    if (acc != 0.0f) return false;
+  }
+  return true;
+}
+
+}  // namespace
+
+std::shared_ptr<const DataSplit> loadDataFor(const RunConfig& cfg) {
+  auto split = std::make_shared<DataSplit>();
+  const auto& d = cfg.dataset;
+  const std::uint64_t seed = cfg.training.seed;
+  if (d.kind == "fashion-mnist" || d.kind == "mnist") {
+    *split = loadIdxFolder(cfg.datasetDir(), d.kind);
+  } else if (d.kind == "cifar10") {
+    if (cfg.datasetDir().empty())
+      throw DataError("dataset.path: CIFAR-10 needs the folder holding data_batch_1.bin .. test_batch.bin");
+    *split = loadCifar10Folder(cfg.datasetDir());
+  } else {
+    // Synthetic sets: a fixed 80/20 split of one generated set (data seed = run seed).
+    const auto n = d.synthetic_samples;
+    Dataset all;
+    if (d.kind == "spirals") all = makeSpirals(n, d.synthetic_classes, d.noise, seed);
+    else if (d.kind == "moons") all = makeMoons(n, d.noise, seed);
+    else all = makeBlobs(n, d.synthetic_classes, d.noise + 0.5, seed);
+    const std::int64_t n_train = n * 4 / 5;
+    split->train = all;
+    split->test = all;
+    truncateDataset(split->train, n_train);
+    const auto dim = all.sampleSize();
+    split->test.inputs.shape[0] = n - n_train;
+    split->test.inputs.data.assign(all.inputs.data.begin() + n_train * dim, all.inputs.data.end());
+    split->test.labels.assign(all.labels.begin() + n_train, all.labels.end());
+  }
+  truncateDataset(split->train, d.train_limit);
+  truncateDataset(split->test, d.test_limit);
+  if (d.normalize) {
+    const auto stats = channelStats(split->train);
+    normalizeChannels(split->train, stats);
+    normalizeChannels(split->test, stats);
+  }
+  return split;
+}
+
+Trainer::Trainer(RunConfig cfg) : cfg_(std::move(cfg)) {
+  auto issues = cfg_.validate();
+  if (!issues.empty()) throw ConfigError(std::move(issues));
+}
+
+Trainer::~Trainer() = default;
+
+void Trainer::setData(std::shared_ptr<const DataSplit> data) { data_ = std::move(data); }
+
+namespace {
+
+// Everything one run needs while it trains; split out of Trainer::run to keep each piece
+// readable.
+class RunLoop {
+ public:
+  RunLoop(const RunConfig& cfg, const DataSplit& data, RunObserver& obs,
+          std::atomic<bool>& cancel, std::atomic<bool>& paused)
+      : cfg_(cfg), data_(data), obs_(obs), cancel_(cancel), paused_(paused),
+        policy_(policyFor(cfg.precision.mode)), scaler_(cfg.precision.scaler),
+        optimizer_(Optimizer::create(cfg.optimizer)) {
+    Shape sample(data.train.inputs.shape.begin() + 1, data.train.inputs.shape.end());
+    model_ = buildModel(cfg.model, sample, data.train.num_classes, cfg.training.seed);
+    params_ = model_.parameters();
+    ctx_.policy = policy_;
+    ctx_.rng.seed(cfg.training.seed ^ 0x9E3779B97F4A7C15ull);
+    prepareParameters();
+  }
+
+  std::int64_t parameterCount() const {
+    std::int64_t n = 0;
+    for (auto* p : params_) n += p->value.size();
+    return n;
+  }
+
+  RunSummary train(RunSummary summary, Clock::time_point t0, std::int64_t total_steps,
+                   std::int64_t steps_per_epoch);
+
+ private:
+  void prepareParameters();
+  void refreshWorkingCopies();
+  void emitEvent(std::int64_t step, EventKind kind, double value, std::string text) {
+    obs_.onEvent({step, kind, value, std::move(text), msSince(t0_)});
+  }
+  void emitHistograms(std::int64_t step);
+  EvalRecord evaluate(std::int64_t step, int epoch);
+  std::int64_t memoryBytes() const;
+  bool waitWhilePaused(std::int64_t step);
+
+  const RunConfig& cfg_;
+  const DataSplit& data_;
+  RunObserver& obs_;
+  std::atomic<bool>& cancel_;
+  std::atomic<bool>& paused_;
+  PrecisionPolicy policy_;
+  LossScaler scaler_;
+  std::unique_ptr<Optimizer> optimizer_;
+  Sequential model_;
+  std::vector<Parameter*> params_;
+  std::vector<OptimParam> optim_params_;
+  ExecContext ctx_;
+  Tensor x_, dlogits_;
+  std::vector<std::int32_t> y_;
+  Clock::time_point t0_;
+  double train_loss_sum_ = 0;
+  std::int64_t train_correct_ = 0, train_seen_ = 0, train_batches_ = 0;
+};
+
+void RunLoop::prepareParameters() {
+  for (auto* p : params_) {
+    const bool low_copy = policy_.master_weights && !p->keep_fp32;
+    if (!policy_.master_weights && policy_.low_precision()) {
+      // fp16-pure: the stored weights themselves are low-format.
+      roundBuffer(policy_.compute, p->value.ptr(), p->value.data.size());
+      p->value.format = policy_.compute;
+    }
+    if (low_copy) p->copy = Tensor(p->value.shape, 0.0f, policy_.compute);
+    p->grad = Tensor(p->value.shape);
+    optim_params_.push_back({p->value.ptr(), p->grad.ptr(), p->value.data.size(), p->decay});
+  }
+  refreshWorkingCopies();
+}
+
+void RunLoop::refreshWorkingCopies() {
+  for (auto* p : params_)
+    if (!p->copy.data.empty())
+      roundCopy(policy_.compute, p->value.ptr(), p->copy.ptr(), p->value.data.size());
+}
+
+std::int64_t RunLoop::memoryBytes() const {
+  // Computed from element counts (DESIGN 2.1): what the same run would hold on a device.
+  const int low = bytesPerElement(policy_.compute);
+  std::int64_t bytes = 0;
+  for (auto* p : params_) {
+    const std::int64_t n = p->value.size();
+    const bool pure_low = !policy_.master_weights && policy_.low_precision();
+    bytes += n * (pure_low ? low : 4);                            // stored / master weights
+    if (!p->copy.data.empty()) bytes += n * low;                  // working copy
+    bytes += n * (p->keep_fp32 ? 4 : low);                        // gradients
+    const int state = cfg_.optimizer.kind == OptimizerKind::SGD
+                          ? (cfg_.optimizer.momentum > 0 ? 1 : 0) : 2;
+    bytes += n * 4 * state;                                       // optimizer state (fp32)
+  }
+  bytes += model_.bufferElements() * 4;
+  // Activations and their gradients for one batch.
+  bytes += 2 * model_.activationElements() * cfg_.training.batch_size * low;
+  return bytes;
+}
+
+void RunLoop::emitHistograms(std::int64_t step) {
+  auto emit = [&](const std::string& name, const char* kind, const Tensor& t) {
+    if (t.data.empty()) return;
+    auto h = makeLog2Histogram();
+    accumulateLog2Histogram(t.ptr(), t.data.size(), h);
+    HistogramRecord r;
+    r.step = step;
+    r.tensor = name;
+    r.kind = kind;
+    r.format = t.format;
+    r.min_exp = h.min_exp;
+    r.max_exp = h.max_exp;
+    r.bins = std::move(h.bins);
+    r.zeros = h.zeros;
+    r.infs = h.infs;
+    r.nans = h.nans;
+    obs_.onHistogram(r);
+  };
+  // Gradients as stored by the backward pass: low-format and still scaled, which is
+  // exactly what can underflow or overflow.
+  for (auto* p : params_) emit(p->name, "grad", p->grad);
+  for (auto* p : params_) emit(p->name, "weight", p->compute());
+  const auto& layers = model_.layers();
+  for (std::size_t i = 1; i < layers.size(); ++i)
+    if (!layers[i]->parameters().empty())
+      emit(layers[i]->name() + ".input", "act_grad", model_.inputGradient(i));
+}
+
+EvalRecord RunLoop::evaluate(std::int64_t step, int epoch) {
+  EvalRecord r;
+  r.step = step;
+  r.epoch = epoch;
+  r.train_loss = train_batches_ ? train_loss_sum_ / static_cast<double>(train_batches_) : 0;
+  r.train_accuracy = train_seen_ ? static_cast<double>(train_correct_) / static_cast<double>(train_seen_) : 0;
+  train_loss_sum_ = 0;
+  train_correct_ = train_seen_ = train_batches_ = 0;
+
+  const Dataset& test = data_.test;
+  const std::int64_t n = test.count();
+  const std::int64_t batch = std::max<std::int64_t>(cfg_.training.batch_size, 500);
+  ctx_.training = false;
+  double loss_sum = 0;
+  std::int64_t correct = 0;
+  std::vector<std::int64_t> idx;
+  Tensor x;
+  std::vector<std::int32_t> y;
+  for (std::int64_t start = 0; start < n; start += batch) {
+    const std::int64_t m = std::min(batch, n - start);
+    idx.resize(static_cast<std::size_t>(m));
+    for (std::int64_t i = 0; i < m; ++i) idx[i] = start + i;
+    gatherBatch(test, idx.data(), m, x, y);
+    ctx_.roundOutput(x);
+    const Tensor& out = model_.forward(x, ctx_);
+    const RoundingCounts saved = ctx_.grad_counts;
+    const auto res = cfg_.training.loss == "mse" ? mseOneHot(out, y, 1.0, nullptr, ctx_)
+                                                 : softmaxCrossEntropy(out, y, 1.0, nullptr, ctx_);
+    ctx_.grad_counts = saved;
+    loss_sum += res.loss * static_cast<double>(m);
+    correct += res.correct;
+  }
+  ctx_.training = true;
+  r.val_loss = n ? loss_sum / static_cast<double>(n) : 0;
+  r.val_accuracy = n ? static_cast<double>(correct) / static_cast<double>(n) : 0;
+  r.wall_ms = msSince(t0_);
+  return r;
+}
+
+bool RunLoop::waitWhilePaused(std::int64_t step) {
+  if (!paused_.load()) return true;
+  emitEvent(step, EventKind::Paused, 0, "paused");
+  while (paused_.load() && !cancel_.load())
+    std::this_thread::sleep_for(std::chrono::milliseconds(20));
+  if (cancel_.load()) return false;
+  emitEvent(step, EventKind::Resumed, 0, "resumed");
+  return true;
+}
+
+RunSummary RunLoop::train(RunSummary summary, Clock::time_point t0, std::int64_t total_steps,
+                          std::int64_t steps_per_epoch) {
+  t0_ = t0;
+  const auto& tc = cfg_.training;
+  BatchSampler sampler(data_.train.count(), tc.batch_size, tc.seed, true, false);
+  const double loss_weight = tc.loss_weight;
+  const Format store_format = policy_.master_weights ? Format::FP32 : policy_.compute;
+  std::int64_t step = 0, applied = 0, nonfinite_streak = 0;
+  double train_ms = 0, last_lr = -1;
+  std::int64_t samples_trained = 0;
+  bool stop = false;
+
+  auto finishWith = [&](RunStatus status, std::string error) {
+    summary.status = status;
+    summary.error = std::move(error);
+    stop = true;
+  };
+
+  for (int epoch = 0; epoch < tc.epochs && !stop; ++epoch) {
+    sampler.startEpoch(epoch);
+    for (std::int64_t b = 0; b < steps_per_epoch && !stop; ++b) {
+      if (step >= total_steps) { stop = true; break; }
+      if (cancel_.load() || !waitWhilePaused(step)) {
+        finishWith(RunStatus::Cancelled, "");
+        emitEvent(step, EventKind::Cancelled, 0, "cancelled by the user at step " + std::to_string(step));
+        break;
+      }
+      const auto ts = Clock::now();
+      ++step;
+      std::int64_t m = 0;
+      const std::int64_t* idx = sampler.batch(b, &m);
+      gatherBatch(data_.train, idx, m, x_, y_);
+      ctx_.roundOutput(x_);  // the input is an activation too
+      ctx_.grad_counts = {};
+
+      const Tensor& out = model_.forward(x_, ctx_);
+      const double scale = scaler_.enabled() ? static_cast<double>(scaler_.scale()) : 1.0;
+      const auto res = tc.loss == "mse"
+                           ? mseOneHot(out, y_, scale * loss_weight, &dlogits_, ctx_)
+                           : softmaxCrossEntropy(out, y_, scale * loss_weight, &dlogits_, ctx_);
+      const bool hist_step = tc.histogram_every > 0 &&
+                             (step == 1 || step % tc.histogram_every == 0);
+      model_.backward(dlogits_, ctx_);
+      if (hist_step) emitHistograms(step);
+
+      const float inv = scaler_.enabled() ? scaler_.inverseScale() : 1.0f;
+      const bool found_inf = unscaleAndCheckFinite(params_, inv);
+      StepRecord rec;
+      rec.step = step;
+      rec.epoch = epoch;
+      rec.loss = res.loss;
+      const ScalerStep st = scaler_.update(found_inf);
+      rec.scale_before = st.scale_before;
+      rec.scale_after = st.scale_after;
+      rec.found_inf = st.found_inf;
+      rec.skipped = st.skipped;
+      rec.growth_tracker = st.growth_tracker;
+      rec.hysteresis = st.hysteresis;
+      rec.grad_norm = globalGradNorm(optim_params_);
+      rec.grad_elements = ctx_.grad_counts.total;
+      rec.underflow = ctx_.grad_counts.underflow;
+      rec.subnormal = ctx_.grad_counts.subnormal;
+      rec.overflow = ctx_.grad_counts.overflow;
+
+      const double lr = learningRateAt(cfg_.schedule, cfg_.lr, applied, total_steps);
+      rec.lr = lr;
+      if (!st.skipped) {
+        if (tc.clip_grad_norm > 0 && rec.grad_norm > tc.clip_grad_norm) {
+          const float f = static_cast<float>(tc.clip_grad_norm / (rec.grad_norm + 1e-6));
+          for (auto* p : params_)
+            for (auto& g : p->grad.data) g *= f;
+        }
+        const UpdateCounts uc = optimizer_->step(optim_params_, lr, store_format);
+        rec.updated_elements = uc.updated;
+        rec.stalled_updates = uc.stalled;
+        refreshWorkingCopies();
+        ++applied;
+        if (last_lr >= 0 && std::abs(lr - last_lr) > 1e-12 * std::max(lr, last_lr) &&
+            cfg_.schedule.kind == ScheduleKind::Step)
+          emitEvent(step, EventKind::LrChange, lr, "learning rate " + formatNumber(last_lr) + " -> " + formatNumber(lr));
+        last_lr = lr;
+      }
+      rec.step_time_ms = msSince(ts);
+      train_ms += rec.step_time_ms;
+      samples_trained += m;
+      rec.samples_per_s = rec.step_time_ms > 0 ? 1000.0 * static_cast<double>(m) / rec.step_time_ms : 0;
+      rec.wall_ms = msSince(t0_);
+
+      if (std::isfinite(res.loss)) {
+        nonfinite_streak = 0;
+        train_loss_sum_ += res.loss;
+        ++train_batches_;
+        train_correct_ += res.correct;
+        train_seen_ += m;
+        summary.final_loss = res.loss;
+      } else {
+        ++nonfinite_streak;
+      }
+      summary.steps = step;
+      if (st.skipped) ++summary.skipped_steps;
+      if (st.found_inf) ++summary.overflow_steps;
+      summary.final_scale = st.scale_after;
+      obs_.onStep(rec);
+
+      if (st.found_inf)
+        emitEvent(step, EventKind::Overflow, st.scale_before,
+                  "non-finite gradient: step skipped at scale " + formatNumber(st.scale_before));
+      if (st.scale_after != st.scale_before)
+        emitEvent(step, EventKind::ScaleChange, st.scale_after,
+                  "loss scale " + formatNumber(st.scale_before) + " -> " + formatNumber(st.scale_after));
+
+      // A non-finite loss that no skipped step can cure, or non-finite weights: diverged.
+      if (nonfinite_streak >= 5 || (!st.skipped && !allFinite(params_))) {
+        const std::string why = nonfinite_streak >= 5
+            ? "loss is not finite for 5 consecutive steps (last " + formatNumber(res.loss) + ")"
+            : "weights became non-finite after the optimizer step";
+        emitEvent(step, EventKind::Diverged, res.loss, "diverged at step " + std::to_string(step) + ": " + why);
+        finishWith(RunStatus::Diverged, why);
+        break;
+      }
+
+      const bool epoch_end = b + 1 == steps_per_epoch || step == total_steps;
+      const bool eval_now = tc.eval_every > 0 ? (step % tc.eval_every == 0 || step == total_steps) : epoch_end;
+      if (eval_now) {
+        const EvalRecord ev = evaluate(step, epoch);
+        summary.final_val_loss = ev.val_loss;
+        summary.final_val_accuracy = ev.val_accuracy;
+        summary.best_val_accuracy = std::max(summary.best_val_accuracy, ev.val_accuracy);
+        if (summary.time_to_target_s < 0 && ev.val_accuracy >= tc.target_accuracy)
+          summary.time_to_target_s = ev.wall_ms / 1000.0;
+        obs_.onEval(ev);
+      }
+    }
+  }
+  summary.mean_samples_per_s = train_ms > 0 ? 1000.0 * static_cast<double>(samples_trained) / train_ms : 0;
+  summary.peak_memory_bytes = memoryBytes();
+  return summary;
+}
+
+}  // namespace
+
+RunSummary Trainer::run(RunObserver& observer) {
+  const auto t0 = Clock::now();
+  RunSummary summary;
+  RunInfo info;
+  info.name = cfg_.displayName();
+  info.config_json = cfg_.toJsonText(-1);
+  info.precision_mode = std::string(precisionModeName(cfg_.precision.mode));
+  cpu::setThreadCount(cfg_.training.threads);
+  info.device = "cpu (" + std::to_string(cpu::threadCount()) + " threads)";
+  info.seed = cfg_.training.seed;
+  info.started_ms = unixMs();
+  summary.device = info.device;
+
+  auto fail = [&](RunStatus status, const std::string& error) {
+    summary.status = status;
+    summary.error = error;
+    observer.onEvent({summary.steps, EventKind::RunFailed, 0, error, msSince(t0)});
+    summary.wall_time_s = msSince(t0) / 1000.0;
+    summary.ended_ms = unixMs();
+    observer.onRunFinished(summary);
+    return summary;
+  };
+
+  std::unique_ptr<RunLoop> loop;
+  std::int64_t total_steps = 0, steps_per_epoch = 0;
+  std::string device_note;
+  if (cfg_.training.device == "cuda")
+    device_note = "no usable CUDA device in this build: running on the CPU backend";
+  try {
+    if (!data_) data_ = loadDataFor(cfg_);
+    if (data_->train.count() == 0) throw DataError("the training set is empty");
+    steps_per_epoch = (data_->train.count() + cfg_.training.batch_size - 1) / cfg_.training.batch_size;
+    total_steps = steps_per_epoch * cfg_.training.epochs;
+    if (cfg_.training.max_steps > 0) total_steps = std::min(total_steps, cfg_.training.max_steps);
+    loop = std::make_unique<RunLoop>(cfg_, *data_, observer, cancel_, paused_);
+    info.parameter_count = loop->parameterCount();
+  } catch (const std::exception& e) {
+    observer.onRunStarted(info);
+    return fail(RunStatus::Failed, e.what());
+  }
+  info.total_steps = total_steps;
+  info.steps_per_epoch = steps_per_epoch;
+  observer.onRunStarted(info);
+  observer.onEvent({0, EventKind::RunStarted, 0,
+                    info.name + " on " + info.device + ", " + std::to_string(info.parameter_count) +
+                        " parameters, " + std::to_string(total_steps) + " steps",
+                    msSince(t0)});
+  if (!device_note.empty()) observer.onEvent({0, EventKind::Warning, 0, device_note, msSince(t0)});
+
+  try {
+    summary = loop->train(summary, t0, total_steps, steps_per_epoch);
+  } catch (const std::exception& e) {
+    return fail(RunStatus::Failed, std::string("engine error: ") + e.what());
+  }
+  summary.wall_time_s = msSince(t0) / 1000.0;
+  summary.ended_ms = unixMs();
+  if (summary.status == RunStatus::Completed)
+    observer.onEvent({summary.steps, EventKind::RunFinished, summary.final_val_accuracy,
+                      "finished: val accuracy " + formatNumber(summary.final_val_accuracy),
+                      msSince(t0)});
+  observer.onRunFinished(summary);
+  return summary;
+}
+
+}  // namespace halflab

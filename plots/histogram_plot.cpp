@@ -1,0 +1,214 @@
+#include "plots/histogram_plot.hpp"
+
+#include <algorithm>
+#include <cmath>
+
+#include "plots/format_zones.hpp"
+
+namespace halflab {
+
+namespace {
+class PowerOfTwoTicker : public QCPAxisTicker {
+ protected:
+  QString getTickLabel(double tick, const QLocale&, QChar, int) override {
+    return QStringLiteral("2^%1").arg(static_cast<int>(std::lround(tick)));
+  }
+};
+
+const RunTrace* focusTrace(const QList<std::shared_ptr<const RunTrace>>& traces) {
+  // The first run with histograms: the live run, or the first selected one.
+  for (const auto& t : traces)
+    if (!t->histograms.empty()) return t.get();
+  return nullptr;
+}
+}  // namespace
+
+HistogramPlot::HistogramPlot(QWidget* parent)
+    : HalflabPlot(tr("Gradient magnitudes (log2 |g|)"), parent) {
+  xAxis->setLabel(tr("log2 |gradient|"));
+  yAxis->setLabel(tr("elements"));
+  auto ticker = QSharedPointer<PowerOfTwoTicker>(new PowerOfTwoTicker);
+  ticker->setTickCount(10);
+  xAxis->setTicker(ticker);
+  legend->setVisible(false);
+  plotLayout()->insertRow(2);
+  footer_ = new QCPTextElement(this, QString(), QFont(font().family(), 8));
+  plotLayout()->addElement(2, 0, footer_);
+}
+
+void HistogramPlot::setTensor(const QString& tensor) {
+  if (tensor == tensor_) return;
+  tensor_ = tensor;
+  refresh(true);
+}
+
+void HistogramPlot::shade(double from, double to, const QColor& color, const QString& label) {
+  auto* rect = new QCPItemRect(this);
+  rect->topLeft->setTypeX(QCPItemPosition::ptPlotCoords);
+  rect->topLeft->setTypeY(QCPItemPosition::ptAxisRectRatio);
+  rect->bottomRight->setTypeX(QCPItemPosition::ptPlotCoords);
+  rect->bottomRight->setTypeY(QCPItemPosition::ptAxisRectRatio);
+  rect->topLeft->setCoords(from, 0);
+  rect->bottomRight->setCoords(to, 1);
+  rect->setPen(Qt::NoPen);
+  rect->setBrush(color);
+  rect->setLayer("background");
+  rect->setClipToAxisRect(true);
+  auto* text = new QCPItemText(this);
+  text->position->setTypeX(QCPItemPosition::ptPlotCoords);
+  text->position->setTypeY(QCPItemPosition::ptAxisRectRatio);
+  text->position->setCoords((from + to) / 2.0, 0.02);
+  text->setPositionAlignment(Qt::AlignTop | Qt::AlignHCenter);
+  text->setText(label);
+  text->setFont(QFont(font().family(), 8));
+  text->setColor(QColor(80, 80, 80));
+  text->setClipToAxisRect(true);
+}
+
+void HistogramPlot::rebuild() {
+  clearPlottables();
+  clearItems();
+  bars_ = nullptr;
+  drawn_bins_ = 0;
+  shown_ = nullptr;
+  const RunTrace* trace = focusTrace(traces());
+  if (!trace) {
+    footer_->setText(tr("No histograms yet (training.histogram_every > 0 records them)"));
+    return;
+  }
+  QString tensor = tensor_;
+  if (tensor.isEmpty() || trace->histogramsOf(tensor).empty()) {
+    const QStringList names = trace->histogramTensors();
+    if (names.isEmpty()) return;
+    tensor = names.front();
+  }
+  const auto records = trace->histogramsOf(tensor);
+  if (records.empty()) return;
+  const HistogramRecord& h = *records.back();
+  shown_ = &h;
+
+  const FormatZones z = formatZones(h.format);
+  const double lo = h.min_exp, hi = h.max_exp + 1;
+  auto clampX = [&](double v) { return std::clamp(v, lo - 1.0, hi + 1.0); };
+  shade(clampX(lo - 1000), clampX(z.subnormal_from), QColor(120, 120, 120, 45), tr("→ 0"));
+  shade(clampX(z.subnormal_from), clampX(z.normal_from), QColor(255, 190, 60, 60), tr("subnormal"));
+  shade(clampX(z.normal_from), clampX(z.overflow_from), QColor(90, 180, 90, 35), tr("normal"));
+  shade(clampX(z.overflow_from), clampX(hi + 1000), QColor(220, 60, 60, 55), tr("overflow"));
+
+  bars_ = new QCPBars(xAxis, yAxis);
+  bars_->setName(trace->label);
+  bars_->setWidth(0.9);
+  bars_->setPen(QPen(trace->color.darker(130)));
+  bars_->setBrush(trace->color);
+  QVector<double> keys, values;
+  for (std::size_t i = 0; i < h.bins.size(); ++i) {
+    keys.push_back(h.min_exp + static_cast<double>(i) + 0.5);
+    values.push_back(static_cast<double>(h.bins[i]));
+    if (h.bins[i] > 0) ++drawn_bins_;
+  }
+  bars_->setData(keys, values, true);
+  if (logY()) bars_->setBaseValue(0.5);
+  footer_->setText(tr("%1  ·  %2 %3 at step %4  ·  zeros %5  inf %6  NaN %7")
+                       .arg(trace->label, tensor, formatLabel(h.format))
+                       .arg(h.step)
+                       .arg(h.zeros)
+                       .arg(h.infs)
+                       .arg(h.nans));
+}
+
+void HistogramPlot::autoRange() {
+  if (!shown_) return;
+  xAxis->setRange(shown_->min_exp - 1, shown_->max_exp + 2);
+  double top = 1;
+  for (auto b : shown_->bins) top = std::max(top, static_cast<double>(b));
+  yAxis->setRange(logY() ? 0.5 : 0.0, logY() ? top * 2 : top * 1.1);
+}
+
+QString HistogramPlot::readoutAt(const QPointF& pixel) const {
+  if (!shown_) return {};
+  const int bin = static_cast<int>(std::floor(xAxis->pixelToCoord(pixel.x()))) - shown_->min_exp;
+  if (bin < 0 || bin >= static_cast<int>(shown_->bins.size())) return {};
+  const int e = shown_->min_exp + bin;
+  return tr("2^%1 ≤ |g| < 2^%2\n%3 elements").arg(e).arg(e + 1).arg(shown_->bins[bin]);
+}
+
+HistogramMapPlot::HistogramMapPlot(QWidget* parent)
+    : HalflabPlot(tr("Gradient histogram over time"), parent) {
+  yAxis->setLabel(tr("log2 |gradient|"));
+  auto ticker = QSharedPointer<PowerOfTwoTicker>(new PowerOfTwoTicker);
+  yAxis->setTicker(ticker);
+  legend->setVisible(false);
+  scale_ = new QCPColorScale(this);
+  scale_->setLabel(tr("log10(1+count)"));
+  scale_->setGradient(QCPColorGradient::gpThermal);
+  plotLayout()->addElement(1, 1, scale_);
+  auto* group = new QCPMarginGroup(this);
+  axisRect()->setMarginGroup(QCP::msBottom | QCP::msTop, group);
+  scale_->setMarginGroup(QCP::msBottom | QCP::msTop, group);
+}
+
+void HistogramMapPlot::setTensor(const QString& tensor) {
+  if (tensor == tensor_) return;
+  tensor_ = tensor;
+  refresh(true);
+}
+
+void HistogramMapPlot::rebuild() {
+  clearPlottables();
+  clearItems();
+  map_ = nullptr;
+  columns_ = 0;
+  const RunTrace* trace = focusTrace(traces());
+  if (!trace) return;
+  QString tensor = tensor_;
+  if (tensor.isEmpty() || trace->histogramsOf(tensor).empty()) {
+    const QStringList names = trace->histogramTensors();
+    if (names.isEmpty()) return;
+    tensor = names.front();
+  }
+  const auto records = trace->histogramsOf(tensor);
+  if (records.empty()) return;
+  const HistogramRecord& first = *records.front();
+  const int rows = static_cast<int>(first.bins.size());
+  columns_ = static_cast<int>(records.size());
+  map_ = new QCPColorMap(xAxis, yAxis);
+  map_->setColorScale(scale_);
+  map_->setInterpolate(false);
+  map_->data()->setSize(columns_, rows);
+  const double x0 = static_cast<double>(first.step), x1 = static_cast<double>(records.back()->step);
+  map_->data()->setRange(QCPRange(x0, columns_ > 1 ? x1 : x0 + 1),
+                         QCPRange(first.min_exp + 0.5, first.max_exp + 0.5));
+  for (int c = 0; c < columns_; ++c) {
+    const auto& bins = records[c]->bins;
+    for (int r = 0; r < rows && r < static_cast<int>(bins.size()); ++r)
+      map_->data()->setCell(c, r, std::log10(1.0 + static_cast<double>(bins[r])));
+  }
+  map_->rescaleDataRange(true);
+  // Format boundaries as horizontal lines.
+  const FormatZones z = formatZones(first.format);
+  for (double e : {z.subnormal_from, z.normal_from, z.overflow_from}) {
+    if (e < first.min_exp || e > first.max_exp + 1) continue;
+    auto* line = new QCPItemStraightLine(this);
+    line->point1->setCoords(0, e);
+    line->point2->setCoords(1, e);
+    line->setPen(QPen(QColor(255, 255, 255, 200), 1, Qt::DashLine));
+  }
+  title_element_->setText(tr("Gradient histogram over time: %1 (%2)").arg(tensor, formatLabel(first.format)));
+}
+
+void HistogramMapPlot::autoRange() {
+  if (map_) rescaleAxes();
+}
+
+QString HistogramMapPlot::readoutAt(const QPointF& pixel) const {
+  if (!map_) return {};
+  const double key = xAxis->pixelToCoord(pixel.x());
+  const double value = yAxis->pixelToCoord(pixel.y());
+  int c = 0, r = 0;
+  map_->data()->coordToCell(key, value, &c, &r);
+  if (c < 0 || r < 0 || c >= map_->data()->keySize() || r >= map_->data()->valueSize()) return {};
+  const double z = map_->data()->cell(c, r);
+  return tr("step ≈ %1\n2^%2\n%3 elements").arg(key, 0, 'f', 0).arg(std::lround(value - 0.5)).arg(std::pow(10.0, z) - 1.0, 0, 'f', 0);
+}
+
+}  // namespace halflab

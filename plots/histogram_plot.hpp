@@ -1,0 +1,52 @@
+#pragma once
+// Gradient log2-magnitude histogram of one tensor (latest record of the focus run) with
+// the format's zones shaded: flushed to zero, subnormal, normal, overflow.
+#include "plots/halflab_plot.hpp"
+
+namespace halflab {
+
+class HistogramPlot : public HalflabPlot {
+  Q_OBJECT
+ public:
+  explicit HistogramPlot(QWidget* parent = nullptr);
+  void setTensor(const QString& tensor);
+  const QString& tensor() const { return tensor_; }
+  // Number of non-empty bins currently drawn (tests, status).
+  int drawnBins() const { return drawn_bins_; }
+  QString readoutAt(const QPointF& pixel) const override;
+
+ protected:
+  void rebuild() override;
+  void autoRange() override;
+
+ private:
+  void shade(double from, double to, const QColor& color, const QString& label);
+  QString tensor_;
+  QCPBars* bars_ = nullptr;
+  QCPTextElement* footer_ = nullptr;
+  int drawn_bins_ = 0;
+  const HistogramRecord* shown_ = nullptr;
+};
+
+// The same histogram over time: x = step, y = log2 exponent, colour = log10(1 + count).
+class HistogramMapPlot : public HalflabPlot {
+  Q_OBJECT
+ public:
+  explicit HistogramMapPlot(QWidget* parent = nullptr);
+  void setTensor(const QString& tensor);
+  bool supportsLogY() const override { return false; }
+  int columns() const { return columns_; }
+  QString readoutAt(const QPointF& pixel) const override;
+
+ protected:
+  void rebuild() override;
+  void autoRange() override;
+
+ private:
+  QString tensor_;
+  QCPColorMap* map_ = nullptr;
+  QCPColorScale* scale_ = nullptr;
+  int columns_ = 0;
+};
+
+}  // namespace halflab

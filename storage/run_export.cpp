@@ -1,0 +1,138 @@
+#include "storage/run_export.hpp"
+
+#include <array>
+#include <charconv>
+#include <cerrno>
+#include <cmath>
+#include <cstring>
+#include <fstream>
+#include <ostream>
+
+namespace halflab {
+namespace {
+
+// Shortest text that reads back to the same double.
+std::string number(double v) {
+  if (std::isnan(v)) return "nan";
+  if (std::isinf(v)) return v > 0 ? "inf" : "-inf";
+  std::array<char, 32> buf{};
+  const auto res = std::to_chars(buf.data(), buf.data() + buf.size(), v);
+  return std::string(buf.data(), res.ptr);
+}
+
+std::string csvField(const std::string& s) {
+  if (s.find_first_of(",\"\n\r") == std::string::npos) return s;
+  std::string q = "\"";
+  for (char c : s) {
+    if (c == '"') q += '"';
+    q += c;
+  }
+  return q + "\"";
+}
+
+nlohmann::json realOrNull(double v) {
+  return std::isfinite(v) ? nlohmann::json(v) : nlohmann::json(nullptr);
+}
+
+}  // namespace
+
+ExportFormat parseExportFormat(const std::string& name) {
+  if (name == "csv") return ExportFormat::Csv;
+  if (name == "json") return ExportFormat::Json;
+  throw StoreError("unknown export format '" + name + "' (expected csv or json)");
+}
+
+void writeMetricsCsv(const RunStore& store, const std::vector<std::int64_t>& run_ids,
+                     std::ostream& out) {
+  for (std::int64_t id : run_ids) store.run(id);  // every id must exist before any output
+  out << "run,step,key,value,wall_time\n";
+  for (std::int64_t id : run_ids) {
+    const std::string run = std::to_string(id);
+    for (const std::string& key : store.metricKeys(id)) {
+      const std::string k = csvField(key);
+      for (const MetricPoint& p : store.metricSeries(id, key))
+        out << run << ',' << p.step << ',' << k << ',' << number(p.value) << ','
+            << number(p.wall_ms / 1000.0) << '\n';
+    }
+  }
+}
+
+nlohmann::json summaryToJson(const RunSummary& s) {
+  return {{"status", runStatusName(s.status)},
+          {"steps", s.steps},
+          {"skipped_steps", s.skipped_steps},
+          {"overflow_steps", s.overflow_steps},
+          {"final_loss", realOrNull(s.final_loss)},
+          {"final_val_loss", realOrNull(s.final_val_loss)},
+          {"final_val_accuracy", realOrNull(s.final_val_accuracy)},
+          {"best_val_accuracy", realOrNull(s.best_val_accuracy)},
+          {"final_scale", realOrNull(s.final_scale)},
+          {"wall_time_s", realOrNull(s.wall_time_s)},
+          {"time_to_target_s", realOrNull(s.time_to_target_s)},
+          {"mean_samples_per_s", realOrNull(s.mean_samples_per_s)},
+          {"peak_memory_bytes", s.peak_memory_bytes},
+          {"device", s.device},
+          {"error", s.error}};
+}
+
+nlohmann::json runsToJson(const RunStore& store, const std::vector<std::int64_t>& run_ids) {
+  nlohmann::json runs = nlohmann::json::array();
+  for (std::int64_t id : run_ids) {
+    const RunRow r = store.run(id);
+    nlohmann::json j;
+    j["id"] = r.id;
+    j["uuid"] = r.uuid;
+    j["name"] = r.name;
+    j["status"] = runStatusName(r.status);
+    j["precision_mode"] = r.precision_mode;
+    j["device"] = r.device;
+    j["seed"] = r.seed;
+    j["started_ms"] = r.started_ms;
+    j["ended_ms"] = r.ended_ms;
+    j["app_version"] = r.app_version;
+    j["tags"] = r.tags;
+    j["notes"] = r.notes;
+    auto config = nlohmann::json::parse(r.config_json, nullptr, false);
+    j["config"] = config.is_discarded() ? nlohmann::json(r.config_json) : config;
+    j["summary"] = r.summary ? summaryToJson(*r.summary) : nlohmann::json(nullptr);
+    nlohmann::json series = nlohmann::json::object();
+    for (const std::string& key : store.metricKeys(id)) {
+      nlohmann::json steps = nlohmann::json::array(), values = nlohmann::json::array(),
+                     walls = nlohmann::json::array();
+      for (const MetricPoint& p : store.metricSeries(id, key)) {
+        steps.push_back(p.step);
+        values.push_back(realOrNull(p.value));
+        walls.push_back(p.wall_ms);
+      }
+      series[key] = {{"step", std::move(steps)}, {"value", std::move(values)},
+                     {"wall_ms", std::move(walls)}};
+    }
+    j["series"] = std::move(series);
+    nlohmann::json events = nlohmann::json::array();
+    for (const EventRecord& e : store.events(id))
+      events.push_back({{"step", e.step}, {"kind", eventKindName(e.kind)},
+                        {"value", realOrNull(e.value)}, {"text", e.text},
+                        {"wall_ms", e.wall_ms}});
+    j["events"] = std::move(events);
+    runs.push_back(std::move(j));
+  }
+  return {{"format", "halflab-runs"}, {"version", 1}, {"runs", std::move(runs)}};
+}
+
+void exportRuns(const RunStore& store, const std::vector<std::int64_t>& run_ids,
+                ExportFormat format, const std::string& out_path) {
+  if (run_ids.empty()) throw StoreError("nothing to export: no run ids given");
+  // Build JSON / validate ids first so that a bad id leaves no half-written file.
+  nlohmann::json json;
+  if (format == ExportFormat::Json) json = runsToJson(store, run_ids);
+  else for (std::int64_t id : run_ids) store.run(id);
+
+  std::ofstream out(out_path, std::ios::binary | std::ios::trunc);
+  if (!out) throw StoreError(out_path + ": cannot write the export (" + std::strerror(errno) + ")");
+  if (format == ExportFormat::Json) out << json.dump(2) << '\n';
+  else writeMetricsCsv(store, run_ids, out);
+  out.flush();
+  if (!out) throw StoreError(out_path + ": writing the export failed (disk full?)");
+}
+
+}  // namespace halflab

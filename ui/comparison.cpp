@@ -1,0 +1,72 @@
+#include "ui/comparison.hpp"
+
+#include "ui/stored_trace.hpp"
+
+namespace halflab {
+
+std::vector<ComparisonRow> buildComparison(const std::vector<RunRow>& runs, std::size_t baseline) {
+  std::vector<ComparisonRow> rows;
+  for (const RunRow& run : runs) {
+    ComparisonRow r;
+    r.run_id = run.id;
+    r.label = storedRunLabel(run);
+    r.mode = QString::fromStdString(run.precision_mode);
+    r.status = QString::fromUtf8(runStatusName(run.status));
+    if (run.summary) {
+      const RunSummary& s = *run.summary;
+      r.finished = true;
+      r.final_acc = s.final_val_accuracy;
+      r.best_acc = s.best_val_accuracy;
+      r.final_loss = s.final_loss;
+      r.wall_s = s.wall_time_s;
+      r.samples_per_s = s.mean_samples_per_s;
+      r.memory_mb = static_cast<double>(s.peak_memory_bytes) / (1024.0 * 1024.0);
+      r.steps = s.steps;
+      r.overflow_steps = s.overflow_steps;
+      r.skipped_steps = s.skipped_steps;
+    }
+    rows.push_back(r);
+  }
+  if (baseline < rows.size()) {
+    const ComparisonRow& b = rows[baseline];
+    for (auto& r : rows) {
+      r.d_final_acc = r.final_acc - b.final_acc;
+      r.d_best_acc = r.best_acc - b.best_acc;
+      r.speedup = r.wall_s > 0 && b.wall_s > 0 ? b.wall_s / r.wall_s : 0;
+      r.memory_ratio = b.memory_mb > 0 ? r.memory_mb / b.memory_mb : 0;
+    }
+  }
+  return rows;
+}
+
+QStringList comparisonHeaders() {
+  return {QObject::tr("Run"), QObject::tr("Mode"), QObject::tr("Status"), QObject::tr("Final val acc"),
+          QObject::tr("Δ final"), QObject::tr("Best val acc"), QObject::tr("Δ best"), QObject::tr("Wall time (s)"),
+          QObject::tr("Speedup"), QObject::tr("Peak memory (MiB)"), QObject::tr("Memory ×"),
+          QObject::tr("Overflow steps"), QObject::tr("Skipped steps")};
+}
+
+QStringList comparisonCells(const ComparisonRow& r, bool is_baseline) {
+  auto pct = [](double v) { return QString::number(100.0 * v, 'f', 2) + " %"; };
+  auto delta = [&](double v) {
+    if (is_baseline) return QObject::tr("baseline");
+    return (v >= 0 ? "+" : "") + QString::number(100.0 * v, 'f', 2) + " pp";
+  };
+  if (!r.finished)
+    return {r.label, r.mode, r.status, "–", "–", "–", "–", "–", "–", "–", "–", "–", "–"};
+  return {r.label,
+          r.mode,
+          r.status,
+          pct(r.final_acc),
+          delta(r.d_final_acc),
+          pct(r.best_acc),
+          delta(r.d_best_acc),
+          QString::number(r.wall_s, 'f', 2),
+          is_baseline ? QStringLiteral("1.00×") : QString::number(r.speedup, 'f', 2) + "×",
+          QString::number(r.memory_mb, 'f', 2),
+          is_baseline ? QStringLiteral("1.00×") : QString::number(r.memory_ratio, 'f', 2) + "×",
+          QString::number(r.overflow_steps),
+          QString::number(r.skipped_steps)};
+}
+
+}  // namespace halflab

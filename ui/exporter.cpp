@@ -1,0 +1,159 @@
+#include "ui/exporter.hpp"
+
+#include <cmath>
+
+#include <QBuffer>
+#include <QDateTime>
+#include <QFile>
+#include <QSaveFile>
+#include <QTextStream>
+#include <nlohmann/json.hpp>
+#include <qcustomplot.h>
+
+#include "ui/comparison.hpp"
+
+namespace halflab {
+
+namespace {
+QString writeText(const QString& path, const QByteArray& bytes) {
+  QSaveFile file(path);
+  if (!file.open(QIODevice::WriteOnly))
+    return QObject::tr("Cannot write %1: %2").arg(path, file.errorString());
+  file.write(bytes);
+  if (!file.commit()) return QObject::tr("Cannot write %1: %2").arg(path, file.errorString());
+  return {};
+}
+
+std::vector<RunRow> runsOf(const RunStore& store, const QList<qint64>& ids) {
+  std::vector<RunRow> runs;
+  for (qint64 id : ids) runs.push_back(store.run(id));
+  return runs;
+}
+
+QString csvField(const QString& s) {
+  if (!s.contains(',') && !s.contains('"') && !s.contains('\n')) return s;
+  QString q = s;
+  q.replace("\"", "\"\"");
+  return "\"" + q + "\"";
+}
+
+nlohmann::json number(double v) { return std::isfinite(v) ? nlohmann::json(v) : nlohmann::json(nullptr); }
+
+nlohmann::json summaryJson(const RunSummary& s) {
+  return {{"status", runStatusName(s.status)},     {"steps", s.steps},
+          {"skipped_steps", s.skipped_steps},       {"overflow_steps", s.overflow_steps},
+          {"final_loss", number(s.final_loss)},     {"final_val_loss", number(s.final_val_loss)},
+          {"final_val_accuracy", s.final_val_accuracy}, {"best_val_accuracy", s.best_val_accuracy},
+          {"final_scale", number(s.final_scale)},   {"wall_time_s", s.wall_time_s},
+          {"time_to_target_s", s.time_to_target_s}, {"mean_samples_per_s", s.mean_samples_per_s},
+          {"peak_memory_bytes", s.peak_memory_bytes}, {"device", s.device}, {"error", s.error}};
+}
+
+QString htmlEscape(const QString& s) { return s.toHtmlEscaped(); }
+}  // namespace
+
+QString exportRunsCsv(const RunStore& store, const QList<qint64>& run_ids, const QString& path) {
+  QByteArray out;
+  QTextStream stream(&out);
+  stream << "run,step,key,value,wall_time\n";
+  try {
+    for (const RunRow& run : runsOf(store, run_ids)) {
+      const QString run_name = csvField(QString::fromStdString(run.name) + QStringLiteral(" #%1").arg(run.id));
+      for (const std::string& key : store.metricKeys(run.id))
+        for (const MetricPoint& p : store.metricSeries(run.id, key))
+          stream << run_name << ',' << p.step << ',' << QString::fromStdString(key) << ','
+                 << QString::number(p.value, 'g', 17) << ',' << QString::number(p.wall_ms / 1000.0, 'f', 3) << '\n';
+    }
+  } catch (const std::exception& e) {
+    return QObject::tr("Cannot export %1: %2").arg(path, e.what());
+  }
+  stream.flush();
+  return writeText(path, out);
+}
+
+QString exportRunsJson(const RunStore& store, const QList<qint64>& run_ids, const QString& path) {
+  nlohmann::json doc = {{"format", "halflab-runs"}, {"version", 1}, {"runs", nlohmann::json::array()}};
+  try {
+    for (const RunRow& run : runsOf(store, run_ids)) {
+      nlohmann::json r = {{"id", run.id},        {"uuid", run.uuid},
+                          {"name", run.name},    {"status", runStatusName(run.status)},
+                          {"precision_mode", run.precision_mode}, {"device", run.device},
+                          {"seed", run.seed},    {"created_ms", run.created_ms},
+                          {"tags", run.tags},    {"notes", run.notes}};
+      r["config"] = nlohmann::json::parse(run.config_json, nullptr, false);
+      if (run.summary) r["summary"] = summaryJson(*run.summary);
+      nlohmann::json metrics = nlohmann::json::object();
+      for (const std::string& key : store.metricKeys(run.id)) {
+        nlohmann::json series = nlohmann::json::array();
+        for (const MetricPoint& p : store.metricSeries(run.id, key))
+          series.push_back({{"step", p.step}, {"value", number(p.value)}, {"wall_time", p.wall_ms / 1000.0}});
+        metrics[key] = std::move(series);
+      }
+      r["metrics"] = std::move(metrics);
+      nlohmann::json events = nlohmann::json::array();
+      for (const EventRecord& e : store.events(run.id))
+        events.push_back({{"step", e.step}, {"kind", eventKindName(e.kind)}, {"value", number(e.value)}, {"text", e.text}});
+      r["events"] = std::move(events);
+      doc["runs"].push_back(std::move(r));
+    }
+  } catch (const std::exception& e) {
+    return QObject::tr("Cannot export %1: %2").arg(path, e.what());
+  }
+  return writeText(path, QByteArray::fromStdString(doc.dump(1)));
+}
+
+QString exportComparisonHtml(const RunStore& store, const QList<qint64>& run_ids, int baseline_index,
+                             const QList<QPair<QString, QCustomPlot*>>& plots, const QString& path) {
+  std::vector<RunRow> runs;
+  try {
+    runs = runsOf(store, run_ids);
+  } catch (const std::exception& e) {
+    return QObject::tr("Cannot export %1: %2").arg(path, e.what());
+  }
+  if (runs.empty()) return QObject::tr("Select at least one run to put in the report");
+  const std::size_t baseline = std::min<std::size_t>(std::max(0, baseline_index), runs.size() - 1);
+  const auto rows = buildComparison(runs, baseline);
+
+  QString html;
+  QTextStream s(&html);
+  s << "<!DOCTYPE html>\n<html><head><meta charset=\"utf-8\"><title>HalfLab comparison</title>\n"
+    << "<style>body{font-family:sans-serif;margin:2em;color:#222}table{border-collapse:collapse;margin:1em 0}"
+       "td,th{border:1px solid #ccc;padding:4px 8px;text-align:right}th{background:#f0f0f0}"
+       "td:first-child,th:first-child{text-align:left}tr.baseline{font-weight:bold}"
+       "img{max-width:100%;border:1px solid #ddd;margin:0.5em 0}pre{background:#f7f7f7;padding:8px;"
+       "overflow:auto;font-size:85%}</style></head><body>\n";
+  s << "<h1>HalfLab run comparison</h1>\n<p>Generated " << QDateTime::currentDateTime().toString(Qt::ISODate)
+    << " from <code>" << htmlEscape(QString::fromStdString(store.path())) << "</code>. Baseline: <b>"
+    << htmlEscape(rows[baseline].label) << "</b>.</p>\n";
+  s << "<h2>Summary</h2>\n<table><tr>";
+  for (const QString& h : comparisonHeaders()) s << "<th>" << htmlEscape(h) << "</th>";
+  s << "</tr>\n";
+  for (std::size_t i = 0; i < rows.size(); ++i) {
+    s << (i == baseline ? "<tr class=\"baseline\">" : "<tr>");
+    for (const QString& c : comparisonCells(rows[i], i == baseline)) s << "<td>" << htmlEscape(c) << "</td>";
+    s << "</tr>\n";
+  }
+  s << "</table>\n";
+  if (!plots.isEmpty()) s << "<h2>Plots</h2>\n";
+  for (const auto& [title, plot] : plots) {
+    QByteArray png;
+    QBuffer buffer(&png);
+    buffer.open(QIODevice::WriteOnly);
+    plot->toPixmap(900, 450).save(&buffer, "PNG");
+    s << "<h3>" << htmlEscape(title) << "</h3>\n<img alt=\"" << htmlEscape(title) << "\" src=\"data:image/png;base64,"
+      << QString::fromLatin1(png.toBase64()) << "\">\n";
+  }
+  s << "<h2>Configurations</h2>\n";
+  for (const RunRow& run : runs) {
+    const auto cfg = nlohmann::json::parse(run.config_json, nullptr, false);
+    s << "<h3>" << htmlEscape(QString::fromStdString(run.name)) << " #" << run.id << "</h3>\n<pre>"
+      << htmlEscape(QString::fromStdString(cfg.is_discarded() ? run.config_json : cfg.dump(2))) << "</pre>\n";
+    if (run.summary && !run.summary->error.empty())
+      s << "<p style=\"color:#b00020\">" << htmlEscape(QString::fromStdString(run.summary->error)) << "</p>\n";
+  }
+  s << "</body></html>\n";
+  s.flush();
+  return writeText(path, html.toUtf8());
+}
+
+}  // namespace halflab

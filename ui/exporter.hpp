@@ -1,0 +1,21 @@
+#pragma once
+// Exports of stored runs: metrics as CSV (run,step,key,value,wall_time) and JSON, and a
+// comparison as one self-contained HTML file (plots embedded as base64 PNG, the table,
+// the configs). Every function returns "" on success or a message naming the file.
+#include <QList>
+#include <QPair>
+#include <QString>
+
+#include "storage/run_store.hpp"
+
+class QCustomPlot;
+
+namespace halflab {
+
+QString exportRunsCsv(const RunStore& store, const QList<qint64>& run_ids, const QString& path);
+QString exportRunsJson(const RunStore& store, const QList<qint64>& run_ids, const QString& path);
+// plots: (title, plot) drawn as they are now.
+QString exportComparisonHtml(const RunStore& store, const QList<qint64>& run_ids, int baseline_index,
+                             const QList<QPair<QString, QCustomPlot*>>& plots, const QString& path);
+
+}  // namespace halflab

@@ -1,0 +1,64 @@
+#include "ui/lesson.hpp"
+
+#include <stdexcept>
+
+#include <QDir>
+#include <QFile>
+#include <nlohmann/json.hpp>
+
+namespace halflab {
+
+Lesson parseLesson(const QByteArray& bytes, const QString& source) {
+  const std::string where = source.toStdString();
+  nlohmann::json j;
+  try {
+    j = nlohmann::json::parse(bytes.toStdString());
+  } catch (const nlohmann::json::parse_error& e) {
+    throw std::runtime_error(where + ": not valid JSON: " + e.what());
+  }
+  if (!j.is_object()) throw std::runtime_error(where + ": a lesson must be a JSON object");
+  auto text = [&](const char* key, bool required) -> QString {
+    if (!j.contains(key)) {
+      if (required) throw std::runtime_error(where + ": missing \"" + key + "\"");
+      return {};
+    }
+    if (!j[key].is_string()) throw std::runtime_error(where + ": \"" + key + "\" must be a string");
+    return QString::fromStdString(j[key].get<std::string>());
+  };
+  Lesson lesson;
+  lesson.id = QFileInfo(source).completeBaseName();
+  lesson.title = text("title", true);
+  lesson.explanation = text("explanation", true);
+  lesson.watch = text("watch", false);
+  if (lesson.watch.isEmpty()) lesson.watch = QStringLiteral("loss");
+  lesson.compare_mode = text("compare_mode", false);
+  if (!lesson.compare_mode.isEmpty() && !parsePrecisionMode(lesson.compare_mode.toStdString()))
+    throw std::runtime_error(where + ": compare_mode '" + lesson.compare_mode.toStdString() + "' is not a precision mode");
+  if (!j.contains("config")) throw std::runtime_error(where + ": missing \"config\"");
+  try {
+    lesson.config = RunConfig::fromJson(j["config"]);
+  } catch (const std::exception& e) {
+    throw std::runtime_error(where + ": " + e.what());
+  }
+  return lesson;
+}
+
+std::vector<Lesson> loadLessons(const QString& dir, QStringList* errors) {
+  std::vector<Lesson> lessons;
+  const QDir folder(dir);
+  for (const QString& name : folder.entryList({"*.json"}, QDir::Files, QDir::Name)) {
+    QFile file(folder.filePath(name));
+    if (!file.open(QIODevice::ReadOnly)) {
+      if (errors) *errors << QObject::tr("%1: cannot open (%2)").arg(file.fileName(), file.errorString());
+      continue;
+    }
+    try {
+      lessons.push_back(parseLesson(file.readAll(), file.fileName()));
+    } catch (const std::exception& e) {
+      if (errors) *errors << QString::fromUtf8(e.what());
+    }
+  }
+  return lessons;
+}
+
+}  // namespace halflab

@@ -1,0 +1,61 @@
+#pragma once
+// The run browser: every run in the store with status and summary metrics (interrupted,
+// failed and diverged runs stand out), a filter box, multi-selection to overlay runs,
+// and a context menu to rename, annotate, tag, delete or reload a run's config.
+#include <functional>
+#include <vector>
+
+#include <QList>
+#include <QWidget>
+
+#include "storage/run_store.hpp"
+
+class QComboBox;
+class QLineEdit;
+class QTreeWidget;
+class QLabel;
+
+namespace halflab {
+
+class RunBrowser : public QWidget {
+  Q_OBJECT
+ public:
+  explicit RunBrowser(QWidget* parent = nullptr);
+
+  void setStorePath(const QString& path);
+  const QString& storePath() const { return store_path_; }
+  // Re-reads the list (keeps the selection). Store problems are reported by storeError.
+  void refresh();
+  QList<qint64> selectedRunIds() const;
+  void selectRuns(const QList<qint64>& ids);
+  // The rows currently listed (after the filter), newest first.
+  const std::vector<RunRow>& rows() const { return rows_; }
+  int listedCount() const;
+  // Run rows of the given ids in the given order (from the last refresh).
+  std::vector<RunRow> rowsFor(const QList<qint64>& ids) const;
+
+  // Editing, also used by the context menu (returns "" or the error).
+  QString renameRun(qint64 id, const QString& name);
+  QString setRunNote(qint64 id, const QString& note);
+  QString addRunTag(qint64 id, const QString& tag);
+  QString deleteRuns(const QList<qint64>& ids);
+
+ signals:
+  void selectionChanged(const QList<qint64>& ids);
+  void loadConfigRequested(const QString& config_json);
+  void storeError(const QString& message);
+
+ private:
+  void showContextMenu(const QPoint& pos);
+  QString edit(qint64 id, const std::function<void(RunStore&)>& change);
+
+  QString store_path_;
+  QLineEdit* filter_ = nullptr;
+  QComboBox* status_ = nullptr;
+  QTreeWidget* tree_ = nullptr;
+  QLabel* footer_ = nullptr;
+  std::vector<RunRow> rows_;
+  std::vector<RunRow> all_rows_;
+};
+
+}  // namespace halflab
