@@ -10,6 +10,7 @@
 #include <nlohmann/json.hpp>
 #include <qcustomplot.h>
 
+#include "storage/run_export.hpp"
 #include "ui/comparison.hpp"
 
 namespace halflab {
@@ -30,76 +31,27 @@ std::vector<RunRow> runsOf(const RunStore& store, const QList<qint64>& ids) {
   return runs;
 }
 
-QString csvField(const QString& s) {
-  if (!s.contains(',') && !s.contains('"') && !s.contains('\n')) return s;
-  QString q = s;
-  q.replace("\"", "\"\"");
-  return "\"" + q + "\"";
-}
-
-nlohmann::json number(double v) { return std::isfinite(v) ? nlohmann::json(v) : nlohmann::json(nullptr); }
-
-nlohmann::json summaryJson(const RunSummary& s) {
-  return {{"status", runStatusName(s.status)},     {"steps", s.steps},
-          {"skipped_steps", s.skipped_steps},       {"overflow_steps", s.overflow_steps},
-          {"final_loss", number(s.final_loss)},     {"final_val_loss", number(s.final_val_loss)},
-          {"final_val_accuracy", s.final_val_accuracy}, {"best_val_accuracy", s.best_val_accuracy},
-          {"final_scale", number(s.final_scale)},   {"wall_time_s", s.wall_time_s},
-          {"time_to_target_s", s.time_to_target_s}, {"mean_samples_per_s", s.mean_samples_per_s},
-          {"peak_memory_bytes", s.peak_memory_bytes}, {"device", s.device}, {"error", s.error}};
-}
-
 QString htmlEscape(const QString& s) { return s.toHtmlEscaped(); }
+
+// CSV and JSON come from the storage library, so the GUI and `halflab-cli runs export`
+// write identical files.
+QString exportWith(const RunStore& store, const QList<qint64>& run_ids, ExportFormat format, const QString& path) {
+  if (run_ids.isEmpty()) return QObject::tr("Select at least one run to export");
+  try {
+    exportRuns(store, std::vector<std::int64_t>(run_ids.begin(), run_ids.end()), format, path.toStdString());
+  } catch (const std::exception& e) {
+    return QObject::tr("Cannot export %1: %2").arg(path, e.what());
+  }
+  return {};
+}
 }  // namespace
 
 QString exportRunsCsv(const RunStore& store, const QList<qint64>& run_ids, const QString& path) {
-  QByteArray out;
-  QTextStream stream(&out);
-  stream << "run,step,key,value,wall_time\n";
-  try {
-    for (const RunRow& run : runsOf(store, run_ids)) {
-      const QString run_name = csvField(QString::fromStdString(run.name) + QStringLiteral(" #%1").arg(run.id));
-      for (const std::string& key : store.metricKeys(run.id))
-        for (const MetricPoint& p : store.metricSeries(run.id, key))
-          stream << run_name << ',' << p.step << ',' << QString::fromStdString(key) << ','
-                 << QString::number(p.value, 'g', 17) << ',' << QString::number(p.wall_ms / 1000.0, 'f', 3) << '\n';
-    }
-  } catch (const std::exception& e) {
-    return QObject::tr("Cannot export %1: %2").arg(path, e.what());
-  }
-  stream.flush();
-  return writeText(path, out);
+  return exportWith(store, run_ids, ExportFormat::Csv, path);
 }
 
 QString exportRunsJson(const RunStore& store, const QList<qint64>& run_ids, const QString& path) {
-  nlohmann::json doc = {{"format", "halflab-runs"}, {"version", 1}, {"runs", nlohmann::json::array()}};
-  try {
-    for (const RunRow& run : runsOf(store, run_ids)) {
-      nlohmann::json r = {{"id", run.id},        {"uuid", run.uuid},
-                          {"name", run.name},    {"status", runStatusName(run.status)},
-                          {"precision_mode", run.precision_mode}, {"device", run.device},
-                          {"seed", run.seed},    {"created_ms", run.created_ms},
-                          {"tags", run.tags},    {"notes", run.notes}};
-      r["config"] = nlohmann::json::parse(run.config_json, nullptr, false);
-      if (run.summary) r["summary"] = summaryJson(*run.summary);
-      nlohmann::json metrics = nlohmann::json::object();
-      for (const std::string& key : store.metricKeys(run.id)) {
-        nlohmann::json series = nlohmann::json::array();
-        for (const MetricPoint& p : store.metricSeries(run.id, key))
-          series.push_back({{"step", p.step}, {"value", number(p.value)}, {"wall_time", p.wall_ms / 1000.0}});
-        metrics[key] = std::move(series);
-      }
-      r["metrics"] = std::move(metrics);
-      nlohmann::json events = nlohmann::json::array();
-      for (const EventRecord& e : store.events(run.id))
-        events.push_back({{"step", e.step}, {"kind", eventKindName(e.kind)}, {"value", number(e.value)}, {"text", e.text}});
-      r["events"] = std::move(events);
-      doc["runs"].push_back(std::move(r));
-    }
-  } catch (const std::exception& e) {
-    return QObject::tr("Cannot export %1: %2").arg(path, e.what());
-  }
-  return writeText(path, QByteArray::fromStdString(doc.dump(1)));
+  return exportWith(store, run_ids, ExportFormat::Json, path);
 }
 
 QString exportComparisonHtml(const RunStore& store, const QList<qint64>& run_ids, int baseline_index,

@@ -4,6 +4,7 @@
 
 #include <QDir>
 #include <QFile>
+#include <QFileInfo>
 #include <nlohmann/json.hpp>
 
 namespace halflab {

@@ -1,1 +1,126 @@
-int main() { return 0; }
+// halflab: the Qt workbench. Scripted options make it usable for screenshots and
+// benchmarks without a person at the keyboard.
+#include <cstdio>
+
+#include <QApplication>
+#include <QCommandLineParser>
+#include <QDir>
+#include <QFileInfo>
+#include <QTimer>
+
+#include "plots/plot_panel.hpp"
+#include "plots/replot_benchmark.hpp"
+#include "ui/config_panel.hpp"
+#include "ui/latency_probe.hpp"
+#include "ui/lessons_panel.hpp"
+#include "ui/main_window.hpp"
+
+using namespace halflab;
+
+namespace {
+// A short Fashion-MNIST config for demos and the latency benchmark (~20 s on 2 cores).
+RunConfig demoConfig(int steps) {
+  RunConfig cfg = defaultGuiConfig();
+  cfg.name = "Demo";
+  cfg.dataset.train_limit = 20000;
+  cfg.dataset.test_limit = 2000;
+  cfg.training.max_steps = steps;
+  cfg.training.eval_every = 20;
+  cfg.training.histogram_every = 5;
+  return cfg;
+}
+
+void grabTo(MainWindow& window, const QString& path) {
+  QDir().mkpath(QFileInfo(path).absolutePath());
+  if (window.grab().save(path))
+    std::printf("screenshot written to %s\n", qPrintable(path));
+  else
+    std::fprintf(stderr, "halflab: cannot write screenshot %s\n", qPrintable(path));
+}
+}  // namespace
+
+int main(int argc, char** argv) {
+  QApplication app(argc, argv);
+  QApplication::setOrganizationName("HalfLab");
+  QApplication::setApplicationName("halflab");
+  QApplication::setApplicationVersion(HALFLAB_VERSION);
+  QApplication::setWindowIcon(QIcon(":/icons/halflab.svg"));
+
+  QCommandLineParser parser;
+  parser.setApplicationDescription("HalfLab: a workbench for mixed-precision training experiments");
+  parser.addHelpOption();
+  parser.addVersionOption();
+  QCommandLineOption store_opt("store", "Run store (SQLite file) to use.", "path");
+  QCommandLineOption demo_ab_opt("demo-ab", "Start an A/B run (FP32 vs FP16-AMP) on a short Fashion-MNIST config.");
+  QCommandLineOption lesson_opt("lesson", "Load and run a lesson by number (1-5) or id.", "lesson");
+  QCommandLineOption shot_opt("screenshot", "Grab the window to this PNG and quit.", "file");
+  QCommandLineOption after_opt("after-ms", "With --screenshot: grab after this many ms (0 = when the runs finish).", "ms", "0");
+  QCommandLineOption steps_opt("steps", "Steps of the demo / benchmark run.", "n", "150");
+  QCommandLineOption latency_opt("bench-latency", "Train the demo config and print the GUI event-loop latency p50/p99.");
+  QCommandLineOption replot_opt("bench-replot", "Print the replot cost of 10 runs x 100,000 points and quit.");
+  parser.addOptions({store_opt, demo_ab_opt, lesson_opt, shot_opt, after_opt, steps_opt, latency_opt, replot_opt});
+  parser.process(app);
+
+  if (parser.isSet(replot_opt)) {
+    const ReplotBenchmark result = runReplotBenchmark();
+    std::printf("%s\n", qPrintable(result.describe()));
+    return 0;
+  }
+
+  const bool scripted = parser.isSet(shot_opt) || parser.isSet(latency_opt);
+  MainWindow window(parser.value(store_opt));
+  window.setQuiet(scripted);
+  window.show();
+  const int steps = parser.value(steps_opt).toInt();
+
+  bool started = false;
+  if (parser.isSet(latency_opt)) {
+    window.configPanel()->setConfig(demoConfig(steps));
+    started = window.startRun();
+    QObject::connect(&window, &MainWindow::batchFinished, &app, [&] {
+      const LatencyProbe* p = window.latencyProbe();
+      std::printf("event-loop latency during training: p50 %.2f ms, p99 %.2f ms, max %.2f ms over %zu ticks "
+                  "(target p99 < 50 ms)\n",
+                  p->p50(), p->p99(), p->maxLateness(), p->samples());
+      if (!window.lastError().isEmpty()) std::printf("last error: %s\n", qPrintable(window.lastError()));
+      app.quit();
+    });
+    if (!started) {
+      std::fprintf(stderr, "halflab: could not start the benchmark run: %s\n", qPrintable(window.lastError()));
+      return 1;
+    }
+  } else if (parser.isSet(demo_ab_opt)) {
+    window.configPanel()->setConfig(demoConfig(steps));
+    started = window.startAB();
+  } else if (parser.isSet(lesson_opt)) {
+    const QString wanted = parser.value(lesson_opt);
+    for (const Lesson& l : window.lessonsPanel()->lessons())
+      if (l.id == wanted || l.id.startsWith(wanted + "_")) {
+        window.loadLesson(l, true);
+        started = true;
+        break;
+      }
+    if (!started) std::fprintf(stderr, "halflab: no lesson '%s'\n", qPrintable(wanted));
+  }
+
+  if (parser.isSet(shot_opt)) {
+    const QString path = parser.value(shot_opt);
+    const int after_ms = parser.value(after_opt).toInt();
+    if (after_ms > 0 || !started) {
+      QTimer::singleShot(std::max(after_ms, 500), &app, [&] {
+        grabTo(window, path);
+        window.session()->stop();
+        app.quit();
+      });
+    } else {
+      QObject::connect(&window, &MainWindow::batchFinished, &app, [&] {
+        // Let the final replot land before grabbing.
+        QTimer::singleShot(300, &app, [&] {
+          grabTo(window, path);
+          app.quit();
+        });
+      });
+    }
+  }
+  return app.exec();
+}

@@ -15,6 +15,7 @@
 
 #if defined(__x86_64__) || defined(__i386__)
 #define HALFLAB_X86 1
+#include <cpuid.h>
 #include <immintrin.h>
 #endif
 
@@ -41,6 +42,25 @@ float saturationThresholdOf(Format f) {
 template <int kDropped>
 inline float roundLowBitsValue(float x) {
   return std::bit_cast<float>(roundLowBits<kDropped>(std::bit_cast<std::uint32_t>(x)));
+}
+
+// fp16 rounding without branches, so the portable loop vectorises: adding
+// c = 2^(e+13), where 2^e is the binade of |x| (at least fp16's 2^-14), leaves exactly
+// fp16's 11 significant bits (its subnormal spacing 2^-24 below 2^-14) and the fp32
+// addition rounds them to nearest even; subtracting c again is exact. Relies on the
+// default rounding mode, like all fp32 arithmetic in the engine. Checked bit for bit
+// against fp32ToFp16Bits and F16C by the tests.
+inline float roundToFp16Value(float x) {
+  constexpr std::uint32_t kFp16Overflow = 0x477F'F000u;  // 65520: rounds past 65504
+  const std::uint32_t bits = std::bit_cast<std::uint32_t>(x);
+  const std::uint32_t abs_bits = bits & kAbsMask;
+  const std::uint32_t binade = std::clamp(abs_bits & kFp32Inf, (127u - 14u) << 23, (127u + 16u) << 23);
+  const float c = std::bit_cast<float>(binade + (13u << 23));
+  const float a = std::bit_cast<float>(abs_bits);
+  std::uint32_t rounded = std::bit_cast<std::uint32_t>((a + c) - c);
+  rounded = abs_bits >= kFp16Overflow ? kFp32Inf : rounded;
+  rounded = abs_bits > kFp32Inf ? ((abs_bits | kFp32QuietBit) & 0xFFFF'E000u) : rounded;
+  return std::bit_cast<float>(rounded | (bits & 0x8000'0000u));
 }
 
 template <class RoundOne>
@@ -75,7 +95,7 @@ void withPortableRounder(Format f, Visitor visit) {
     case Format::FP32: visit([](float x) { return x; }); return;
     case Format::TF32: visit([](float x) { return roundLowBitsValue<13>(x); }); return;
     case Format::BF16: visit([](float x) { return roundLowBitsValue<16>(x); }); return;
-    case Format::FP16: visit([](float x) { return fp16BitsToFp32(fp32ToFp16Bits(x)); }); return;
+    case Format::FP16: visit([](float x) { return roundToFp16Value(x); }); return;
     case Format::E4M3: visit([](float x) { return e4m3BitsToFp32(fp32ToE4m3Bits(x)); }); return;
     case Format::E5M2: visit([](float x) { return e5m2BitsToFp32(fp32ToE5m2Bits(x)); }); return;
   }
@@ -224,8 +244,22 @@ bool simdRoundCopyCounted(Format f, const float* src, float* dst, std::size_t n,
 bool simdRoundingAvailable() {
 #ifdef HALFLAB_X86
   static const bool available = [] {
+#if defined(__clang__) && __clang_major__ < 17
+    // Older clang does not know "f16c" here: ask cpuid directly (F16C, AVX with the OS
+    // saving ymm state, AVX2).
+    unsigned eax, ebx, ecx, edx;
+    if (!__get_cpuid(1, &eax, &ebx, &ecx, &edx)) return false;
+    const bool f16c = ecx & bit_F16C, avx = ecx & bit_AVX, osxsave = ecx & bit_OSXSAVE;
+    if (!(f16c && avx && osxsave)) return false;
+    unsigned xcr0_low, xcr0_high;
+    __asm__("xgetbv" : "=a"(xcr0_low), "=d"(xcr0_high) : "c"(0));
+    if ((xcr0_low & 0x6u) != 0x6u) return false;
+    if (!__get_cpuid_count(7, 0, &eax, &ebx, &ecx, &edx)) return false;
+    return (ebx & bit_AVX2) != 0;
+#else
     __builtin_cpu_init();
     return __builtin_cpu_supports("f16c") && __builtin_cpu_supports("avx2");
+#endif
   }();
   return available;
 #else

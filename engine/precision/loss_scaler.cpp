@@ -191,7 +191,7 @@ ScalerStep LossScaler::update(bool found_inf) {
       } else {
         if (cfg_.consecutive_hysteresis) hysteresis_ = cfg_.hysteresis;
         stable_steps_ += 1;
-        if (stable_steps_ > 1 && (stable_steps_ - 1) % cfg_.growth_interval == 0) {
+        if (stable_steps_ % cfg_.growth_interval == 0) {
           if (!cfg_.consecutive_hysteresis) hysteresis_ = cfg_.hysteresis;
           scale_ = grown(scale_, cfg_);
         }

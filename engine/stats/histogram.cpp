@@ -16,7 +16,7 @@ constexpr std::uint32_t kMantissaMask = 0x007F'FFFFu;
 
 // floor(log2|x|) of an fp32 subnormal: its leading mantissa bit, scaled by 2^-149.
 int subnormalExponent(std::uint32_t mantissa) {
-  return (31 - std::countl_zero(mantissa)) - 150;
+  return (31 - std::countl_zero(mantissa)) - 149;
 }
 
 }  // namespace

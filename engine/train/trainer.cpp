@@ -91,20 +91,9 @@ std::shared_ptr<const DataSplit> loadDataFor(const RunConfig& cfg) {
       throw DataError("dataset.path: CIFAR-10 needs the folder holding data_batch_1.bin .. test_batch.bin");
     *split = loadCifar10Folder(cfg.datasetDir());
   } else {
-    // Synthetic sets: a fixed 80/20 split of one generated set (data seed = run seed).
+    // Synthetic sets: 80% for training, 20% for testing, both drawn from the same shapes.
     const auto n = d.synthetic_samples;
-    Dataset all;
-    if (d.kind == "spirals") all = makeSpirals(n, d.synthetic_classes, d.noise, seed);
-    else if (d.kind == "moons") all = makeMoons(n, d.noise, seed);
-    else all = makeBlobs(n, d.synthetic_classes, d.noise + 0.5, seed);
-    const std::int64_t n_train = n * 4 / 5;
-    split->train = all;
-    split->test = all;
-    truncateDataset(split->train, n_train);
-    const auto dim = all.sampleSize();
-    split->test.inputs.shape[0] = n - n_train;
-    split->test.inputs.data.assign(all.inputs.data.begin() + n_train * dim, all.inputs.data.end());
-    split->test.labels.assign(all.labels.begin() + n_train, all.labels.end());
+    *split = makeSyntheticSplit(d.kind, n * 4 / 5, n - n * 4 / 5, d.synthetic_classes, d.noise, seed);
   }
   truncateDataset(split->train, d.train_limit);
   truncateDataset(split->test, d.test_limit);

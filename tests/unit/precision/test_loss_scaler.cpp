@@ -326,6 +326,25 @@ class TestLossScaler : public QObject {
                                        {OK, 1, 1, 1, 1}}));
   }
 
+  // DeepSpeed's test is `delayed_shift == 1 or cur_hysteresis == 1`: being at the minimum
+  // does not bypass the hysteresis, so the first overflow at min only spends h.
+  void deepspeedAtMinStillUsesHysteresis() {
+    ScalerConfig cfg = defaultScalerConfig(ScalerFlavour::DeepSpeed);
+    cfg.init_scale = 1;  // = min_scale
+    cfg.growth_interval = 100;
+    CHECK_TRACE(cfg, (std::vector<Row>{{INF, 1, 1, 0, 1}, {INF, 1, 1, 0, 1}, {OK, 1, 1, 1, 1}}));
+    cfg.raise_at_min = true;
+    LossScaler scaler(cfg);
+    QCOMPARE(scaler.update(true).hysteresis, 1);  // no error yet
+    bool raised = false;
+    try {
+      scaler.update(true);
+    } catch (const ScalerError& e) {
+      raised = std::string(e.what()).find("step 2") != std::string::npos;
+    }
+    QVERIFY(raised);
+  }
+
   void deepspeedRaisesAtMin() {
     ScalerConfig cfg = defaultScalerConfig(ScalerFlavour::DeepSpeed);
     cfg.init_scale = 4;

@@ -1,0 +1,518 @@
+#include "ui/main_window.hpp"
+
+#include <cmath>
+
+#include <QAction>
+#include <QApplication>
+#include <QCloseEvent>
+#include <QDateTime>
+#include <QDir>
+#include <QDockWidget>
+#include <QFileDialog>
+#include <QFileInfo>
+#include <QHBoxLayout>
+#include <QLabel>
+#include <QMenuBar>
+#include <QMessageBox>
+#include <QProgressBar>
+#include <QPushButton>
+#include <QSettings>
+#include <QStatusBar>
+#include <QTabWidget>
+#include <QToolBar>
+#include <QVBoxLayout>
+
+#include "plots/halflab_plot.hpp"
+#include "plots/plot_panel.hpp"
+#include "storage/default_path.hpp"
+#include "storage/run_store.hpp"
+#include "ui/compare_view.hpp"
+#include "ui/config_panel.hpp"
+#include "ui/exporter.hpp"
+#include "ui/latency_probe.hpp"
+#include "ui/lessons_panel.hpp"
+#include "ui/run_browser.hpp"
+#include "ui/stored_trace.hpp"
+
+namespace halflab {
+
+namespace {
+QString formatDuration(double seconds) {
+  if (seconds < 0) return QStringLiteral("–");
+  const int s = static_cast<int>(seconds + 0.5);
+  return s >= 3600 ? QStringLiteral("%1:%2:%3").arg(s / 3600).arg(s / 60 % 60, 2, 10, QChar('0')).arg(s % 60, 2, 10, QChar('0'))
+                   : QStringLiteral("%1:%2").arg(s / 60).arg(s % 60, 2, 10, QChar('0'));
+}
+
+bool isImageDataset(const std::string& kind) { return kind == "fashion-mnist" || kind == "mnist" || kind == "cifar10"; }
+}  // namespace
+
+MainWindow::MainWindow(const QString& store_path, QWidget* parent) : QMainWindow(parent) {
+  setWindowTitle(tr("HalfLab — mixed-precision workbench"));
+  setWindowIcon(QIcon(":/icons/halflab.svg"));
+  setDockOptions(QMainWindow::AnimatedDocks | QMainWindow::AllowTabbedDocks);
+
+  plots_ = new PlotPanel;
+  setCentralWidget(plots_);
+  session_ = new TrainingSession(this);
+  probe_ = new LatencyProbe(10, this);
+
+  buildDocks();
+  buildActions();
+
+  progress_bar_ = new QProgressBar;
+  progress_bar_->setMaximumWidth(260);
+  progress_bar_->setTextVisible(true);
+  progress_bar_->setFormat(tr("idle"));
+  progress_bar_->setValue(0);
+  speed_label_ = new QLabel;
+  latency_label_ = new QLabel;
+  latency_label_->setToolTip(tr("GUI event-loop lateness while training (p50 / p99)"));
+  statusBar()->addPermanentWidget(speed_label_);
+  statusBar()->addPermanentWidget(latency_label_);
+  statusBar()->addPermanentWidget(progress_bar_);
+
+  connect(session_, &TrainingSession::tracesChanged, this, &MainWindow::updateDisplayedTraces);
+  connect(session_, &TrainingSession::updated, plots_, &PlotPanel::refresh);
+  connect(session_, &TrainingSession::progressChanged, this, &MainWindow::onProgress);
+  connect(session_, &TrainingSession::message, this, [this](const QString& text, bool is_error) {
+    statusBar()->showMessage(text, 10000);
+    if (is_error) last_error_ = text;
+  });
+  connect(session_, &TrainingSession::storeProblem, this,
+          [this](const QString& msg) { showError(tr("Run store"), msg); });
+  connect(session_, &TrainingSession::jobFailed, this, [this](int, const QString& msg) {
+    showError(tr("Training could not start"), msg);
+  });
+  connect(session_, &TrainingSession::jobFinished, this,
+          [this](int, qint64, const QString& status, const QString& error) {
+            if (status == "failed" || status == "diverged")
+              showError(status == "failed" ? tr("Run failed") : tr("Run diverged"),
+                        error.isEmpty() ? tr("The run ended as %1.").arg(status) : error);
+            else
+              statusBar()->showMessage(tr("Run %1").arg(status), 5000);
+          });
+  connect(session_, &TrainingSession::busyChanged, this, &MainWindow::updateActions);
+  connect(session_, &TrainingSession::allFinished, this, &MainWindow::onBatchFinished);
+  connect(browser_, &RunBrowser::selectionChanged, this, &MainWindow::onSelectionChanged);
+  connect(browser_, &RunBrowser::storeError, this, [this](const QString& m) { statusBar()->showMessage(m, 10000); });
+  connect(browser_, &RunBrowser::loadConfigRequested, this, [this](const QString& json) {
+    try {
+      config_->setConfig(RunConfig::fromJsonText(json.toStdString()));
+    } catch (const std::exception& e) {
+      showError(tr("Cannot load config"), QString::fromUtf8(e.what()));
+    }
+  });
+  connect(lessons_, &LessonsPanel::loadRequested, this, [this](const Lesson& l) { loadLesson(l, false); });
+  connect(lessons_, &LessonsPanel::runRequested, this, [this](const Lesson& l) { loadLesson(l, true); });
+
+  restoreSettings();
+  QString path = store_path;
+  if (path.isEmpty()) path = QSettings().value("store/path").toString();
+  if (path.isEmpty()) {
+    try {
+      path = QString::fromStdString(defaultStorePath());
+    } catch (const std::exception& e) {
+      path = QDir::temp().filePath("halflab-runs.sqlite");
+      statusBar()->showMessage(tr("%1 — using %2").arg(e.what(), path), 10000);
+    }
+  }
+  openStore(path);
+  updateActions();
+}
+
+MainWindow::~MainWindow() = default;
+
+void MainWindow::buildDocks() {
+  config_ = new ConfigPanel;
+  auto* config_box = new QWidget;
+  auto* config_layout = new QVBoxLayout(config_box);
+  config_layout->setContentsMargins(2, 2, 2, 2);
+  auto* buttons = new QHBoxLayout;
+  auto* start = new QPushButton(tr("Start"));
+  start->setObjectName("startButton");
+  start->setToolTip(tr("Train this config (Ctrl+R)"));
+  auto* ab = new QPushButton(tr("A/B vs FP32"));
+  ab->setToolTip(tr("Train FP32 and the chosen low-precision mode with the same seed, then compare (Ctrl+B)"));
+  buttons->addWidget(start);
+  buttons->addWidget(ab);
+  config_layout->addLayout(buttons);
+  config_layout->addWidget(config_, 1);
+  connect(start, &QPushButton::clicked, this, &MainWindow::startRun);
+  connect(ab, &QPushButton::clicked, this, &MainWindow::startAB);
+  connect(session_, &TrainingSession::busyChanged, this, [start, ab](bool busy) {
+    start->setEnabled(!busy);
+    ab->setEnabled(!busy);
+  });
+
+  auto* config_dock = new QDockWidget(tr("Configuration"), this);
+  config_dock->setObjectName("configDock");
+  config_dock->setWidget(config_box);
+  config_dock->setMinimumWidth(300);
+  addDockWidget(Qt::LeftDockWidgetArea, config_dock);
+
+  browser_ = new RunBrowser;
+  auto* browser_dock = new QDockWidget(tr("Runs"), this);
+  browser_dock->setObjectName("runsDock");
+  browser_dock->setWidget(browser_);
+  addDockWidget(Qt::BottomDockWidgetArea, browser_dock);
+
+  compare_ = new CompareView;
+  auto* compare_dock = new QDockWidget(tr("Comparison"), this);
+  compare_dock->setObjectName("compareDock");
+  compare_dock->setWidget(compare_);
+  addDockWidget(Qt::BottomDockWidgetArea, compare_dock);
+
+  lessons_ = new LessonsPanel;
+  auto* lessons_dock = new QDockWidget(tr("Lessons"), this);
+  lessons_dock->setObjectName("lessonsDock");
+  lessons_dock->setWidget(lessons_);
+  addDockWidget(Qt::BottomDockWidgetArea, lessons_dock);
+  tabifyDockWidget(compare_dock, lessons_dock);
+  compare_dock->raise();
+  resizeDocks({browser_dock}, {220}, Qt::Vertical);
+}
+
+void MainWindow::buildActions() {
+  auto* file = menuBar()->addMenu(tr("&File"));
+  file->addAction(tr("Open run store…"), this, [this] {
+    const QString path = QFileDialog::getSaveFileName(this, tr("Open or create a run store"), store_path_,
+                                                      tr("Run stores (*.sqlite *.db);;All files (*)"), nullptr,
+                                                      QFileDialog::DontConfirmOverwrite);
+    if (!path.isEmpty()) openStore(path);
+  });
+  file->addAction(tr("Load config…"), this, [this] {
+    const QString path = QFileDialog::getOpenFileName(this, tr("Load config"), {}, tr("JSON (*.json)"));
+    if (path.isEmpty()) return;
+    try {
+      config_->setConfig(RunConfig::fromFile(path.toStdString()));
+    } catch (const std::exception& e) {
+      showError(tr("Cannot load config"), QString::fromUtf8(e.what()));
+    }
+  });
+  file->addAction(tr("Save config…"), this, [this] {
+    const QString path = QFileDialog::getSaveFileName(this, tr("Save config"), "config.json", tr("JSON (*.json)"));
+    if (path.isEmpty()) return;
+    QFile f(path);
+    if (!f.open(QIODevice::WriteOnly)) return showError(tr("Cannot save config"), f.errorString());
+    f.write(QByteArray::fromStdString(config_->config().toJsonText()));
+  });
+  auto* export_action = file->addAction(tr("&Export…"), this, &MainWindow::exportDialog);
+  export_action->setShortcut(QKeySequence(Qt::CTRL | Qt::Key_E));
+  file->addSeparator();
+  file->addAction(tr("Quit"), QKeySequence::Quit, this, &QWidget::close);
+
+  auto* run = menuBar()->addMenu(tr("&Run"));
+  start_action_ = run->addAction(QIcon(":/icons/start.svg"), tr("Start"), this, &MainWindow::startRun);
+  start_action_->setShortcut(QKeySequence(Qt::CTRL | Qt::Key_R));
+  pause_action_ = run->addAction(QIcon(":/icons/pause.svg"), tr("Pause / resume"), this, &MainWindow::togglePause);
+  pause_action_->setShortcuts({QKeySequence(Qt::Key_Space), QKeySequence(Qt::CTRL | Qt::Key_P)});
+  stop_action_ = run->addAction(QIcon(":/icons/stop.svg"), tr("Stop"), this, &MainWindow::stopRun);
+  stop_action_->setShortcuts({QKeySequence(Qt::CTRL | Qt::Key_Period), QKeySequence(Qt::Key_Escape)});
+  ab_action_ = run->addAction(QIcon(":/icons/ab.svg"), tr("A/B: FP32 vs low precision"), this, &MainWindow::startAB);
+  ab_action_->setShortcut(QKeySequence(Qt::CTRL | Qt::Key_B));
+
+  auto* lessons = menuBar()->addMenu(tr("&Lessons"));
+  for (const Lesson& l : lessons_->lessons()) {
+    const Lesson lesson = l;
+    lessons->addAction(l.title, this, [this, lesson] { loadLesson(lesson, true); });
+  }
+
+  auto* view = menuBar()->addMenu(tr("&View"));
+  for (auto* dock : findChildren<QDockWidget*>()) view->addAction(dock->toggleViewAction());
+  view->addAction(tr("Reset plot zoom"), this, [this] {
+    for (auto& [id, p] : plots_->plots()) p->resetView();
+  });
+
+  auto* toolbar = addToolBar(tr("Run"));
+  toolbar->setObjectName("runToolbar");
+  toolbar->addAction(start_action_);
+  toolbar->addAction(pause_action_);
+  toolbar->addAction(stop_action_);
+  toolbar->addAction(ab_action_);
+  toolbar->addSeparator();
+  toolbar->addAction(export_action);
+}
+
+void MainWindow::showError(const QString& title, const QString& message) {
+  last_error_ = message;
+  statusBar()->showMessage(title + ": " + QString(message).replace('\n', ' '), 15000);
+  if (!quiet_) QMessageBox::warning(this, title, message);
+}
+
+void MainWindow::openStore(const QString& path) {
+  try {
+    RunStore::open(path.toStdString(), StoreOpenMode::Create);
+  } catch (const std::exception& e) {
+    showError(tr("Run store"), tr("Cannot open the run store %1:\n%2\nRuns will not be saved until another store is opened.")
+                                   .arg(path, e.what()));
+  }
+  store_path_ = path;
+  stored_traces_.clear();
+  browser_->setStorePath(path);
+  QSettings().setValue("store/path", path);
+}
+
+bool MainWindow::startRun() { return startConfigs({config_->config()}, false); }
+
+std::vector<RunConfig> MainWindow::abConfigs(const RunConfig& cfg) {
+  RunConfig fp32 = cfg, low = cfg;
+  fp32.precision.mode = PrecisionMode::FP32;
+  fp32.precision.scaler = defaultScalerConfig(ScalerFlavour::None);
+  if (low.precision.mode == PrecisionMode::FP32 || low.precision.mode == PrecisionMode::TF32) {
+    low.precision.mode = PrecisionMode::FP16Amp;
+    low.precision.scaler = defaultScalerConfig(ScalerFlavour::PyTorch);
+  }
+  const std::string base = cfg.name.empty()
+      ? "A/B " + QDateTime::currentDateTime().toString("hh:mm:ss").toStdString()
+      : cfg.name;
+  fp32.name = base + " [fp32]";
+  low.name = base + " [" + std::string(precisionModeName(low.precision.mode)) + "]";
+  return {fp32, low};
+}
+
+bool MainWindow::startAB() { return startConfigs(abConfigs(config_->config()), true); }
+
+bool MainWindow::startConfigs(std::vector<RunConfig> configs, bool share_data) {
+  if (session_->busy()) {
+    statusBar()->showMessage(tr("A run is already in progress"), 5000);
+    return false;
+  }
+  if (!config_->validateAndShow()) {
+    QStringList lines;
+    for (const auto& i : config_->issues()) lines << QString::fromStdString(i.field + ": " + i.message);
+    showError(tr("Invalid configuration"), tr("Fix these fields first:\n") + lines.join("\n"));
+    return false;
+  }
+  for (const RunConfig& cfg : configs) {
+    const auto issues = cfg.validate();
+    if (!issues.empty()) {
+      showError(tr("Invalid configuration"),
+                QString::fromStdString(issues.front().field + ": " + issues.front().message));
+      return false;
+    }
+    // A missing folder is the most common mistake: say so before a thread even starts.
+    if (isImageDataset(cfg.dataset.kind)) {
+      const QString dir = QString::fromStdString(cfg.datasetDir());
+      if (!QFileInfo(dir).isDir()) {
+        showError(tr("Dataset not found"),
+                  tr("The %1 folder %2 does not exist. Choose the folder that holds the dataset files.")
+                      .arg(QString::fromStdString(cfg.dataset.kind), dir));
+        return false;
+      }
+    }
+  }
+  QSettings().setValue("config/last", QString::fromStdString(config_->config().toJsonText()));
+  last_error_.clear();
+  show_live_ = true;
+  probe_->reset();
+  probe_->start();
+  if (!session_->start(std::move(configs), store_path_, share_data)) return false;
+  progress_bar_->setValue(0);
+  progress_bar_->setFormat(tr("starting…"));
+  return true;
+}
+
+void MainWindow::togglePause() {
+  if (!session_->busy()) return;
+  session_->setPaused(!session_->paused());
+  pause_action_->setText(session_->paused() ? tr("Resume") : tr("Pause"));
+  progress_bar_->setFormat(session_->paused() ? tr("paused · %p%") : tr("%p%"));
+  statusBar()->showMessage(session_->paused() ? tr("Paused") : tr("Resumed"), 3000);
+}
+
+void MainWindow::stopRun() {
+  if (!session_->busy()) return;
+  session_->stop();
+  statusBar()->showMessage(tr("Stopping…"), 3000);
+}
+
+void MainWindow::loadLesson(const Lesson& lesson, bool run) {
+  config_->setConfig(lesson.config);
+  const int index = [&] {
+    for (std::size_t i = 0; i < lessons_->lessons().size(); ++i)
+      if (lessons_->lessons()[i].id == lesson.id) return static_cast<int>(i);
+    return -1;
+  }();
+  lessons_->showLesson(index);
+  if (auto* dock = qobject_cast<QDockWidget*>(lessons_->parentWidget())) dock->raise();
+  plots_->showPlot(lesson.watch);
+  if (!run) return;
+  if (lesson.compare_mode.isEmpty()) {
+    startRun();
+    return;
+  }
+  RunConfig other = lesson.config;
+  other.precision.mode = *parsePrecisionMode(lesson.compare_mode.toStdString());
+  other.precision.scaler = defaultScalerConfig(defaultScalerFor(other.precision.mode));
+  RunConfig main = lesson.config;
+  const std::string base = main.name.empty() ? lesson.title.toStdString() : main.name;
+  main.name = base + " [" + std::string(precisionModeName(main.precision.mode)) + "]";
+  other.name = base + " [" + lesson.compare_mode.toStdString() + "]";
+  startConfigs({main, other}, true);
+}
+
+void MainWindow::onProgress(const TrainingProgress& p) {
+  const int percent = p.total_steps > 0 ? static_cast<int>(100 * p.step / p.total_steps) : 0;
+  progress_bar_->setValue(percent);
+  QString prefix = p.jobs > 1 ? tr("run %1/%2 · ").arg(p.job + 1).arg(p.jobs) : QString();
+  progress_bar_->setFormat(prefix + (session_->paused() ? tr("paused · ") : QString()) +
+                           tr("step %1/%2").arg(p.step).arg(p.total_steps));
+  speed_label_->setText(tr("%1 samples/s · ETA %2 · loss %3 · scale 2^%4")
+                            .arg(p.samples_per_s, 0, 'f', 0)
+                            .arg(formatDuration(p.eta_s))
+                            .arg(p.loss, 0, 'g', 4)
+                            .arg(p.scale > 0 ? std::log2(p.scale) : 0, 0, 'g', 3));
+  latency_label_->setText(tr("UI latency p50 %1 ms · p99 %2 ms").arg(probe_->p50(), 0, 'f', 1).arg(probe_->p99(), 0, 'f', 1));
+}
+
+void MainWindow::onBatchFinished() {
+  probe_->stop();
+  latency_label_->setText(tr("UI latency p50 %1 ms · p99 %2 ms (last run)")
+                              .arg(probe_->p50(), 0, 'f', 1)
+                              .arg(probe_->p99(), 0, 'f', 1));
+  progress_bar_->setFormat(tr("done · step %1").arg(session_->progress().step));
+  browser_->refresh();
+  QList<qint64> ids;
+  for (qint64 id : session_->storedRunIds())
+    if (id > 0) ids << id;
+  // Show the stored versions (with summaries and the comparison) when everything was saved.
+  if (!ids.isEmpty() && ids.size() == session_->traces().size()) {
+    show_live_ = false;
+    for (qint64 id : ids) stored_traces_.erase(id);
+    browser_->selectRuns(ids);
+  }
+  updateActions();
+  emit batchFinished();
+}
+
+void MainWindow::onSelectionChanged(const QList<qint64>& ids) {
+  selected_ids_ = ids;
+  std::vector<RunRow> rows = browser_->rowsFor(ids);
+  compare_->setRuns(rows);
+  try {
+    std::unique_ptr<RunStore> store;
+    for (const RunRow& row : rows) {
+      if (stored_traces_.count(row.id) && row.status != RunStatus::Running) continue;
+      if (!store) store = std::make_unique<RunStore>(RunStore::open(store_path_.toStdString(), StoreOpenMode::ReadOnly));
+      stored_traces_[row.id] = loadStoredTrace(*store, row, runColor(0));
+    }
+  } catch (const std::exception& e) {
+    showError(tr("Run store"), tr("Cannot read the selected runs: %1").arg(e.what()));
+  }
+  if (!session_->busy()) show_live_ = false;
+  updateDisplayedTraces();
+}
+
+void MainWindow::updateDisplayedTraces() {
+  QList<std::shared_ptr<const RunTrace>> shown;
+  if (show_live_ || session_->busy())
+    for (const auto& t : session_->traces()) shown << t;
+  for (qint64 id : selected_ids_) {
+    auto it = stored_traces_.find(id);
+    if (it == stored_traces_.end()) continue;
+    it->second->color = runColor(shown.size());
+    ++it->second->revision;
+    shown << it->second;
+  }
+  plots_->setTraces(shown);
+}
+
+void MainWindow::updateActions() {
+  const bool busy = session_->busy();
+  start_action_->setEnabled(!busy);
+  ab_action_->setEnabled(!busy);
+  pause_action_->setEnabled(busy);
+  stop_action_->setEnabled(busy);
+  if (!busy) pause_action_->setText(tr("Pause / resume"));
+}
+
+QString MainWindow::exportPlot(const QString& plot_id, const QString& path) {
+  HalflabPlot* p = plots_->plot(plot_id);
+  if (!p) return tr("There is no plot called '%1'").arg(plot_id);
+  return halflab::exportPlot(p, path);
+}
+
+QString MainWindow::exportSelectedRuns(const QString& path) {
+  try {
+    const RunStore store = RunStore::open(store_path_.toStdString(), StoreOpenMode::ReadOnly);
+    return path.endsWith(".json", Qt::CaseInsensitive) ? exportRunsJson(store, selected_ids_, path)
+                                                       : exportRunsCsv(store, selected_ids_, path);
+  } catch (const std::exception& e) {
+    return tr("Cannot read the run store: %1").arg(e.what());
+  }
+}
+
+QString MainWindow::exportReport(const QString& path) {
+  try {
+    const RunStore store = RunStore::open(store_path_.toStdString(), StoreOpenMode::ReadOnly);
+    QList<QPair<QString, QCustomPlot*>> plots;
+    for (const auto& id : {"loss", "accuracy", "scale", "throughput", "histogram"})
+      if (HalflabPlot* p = plots_->plot(id)) plots << qMakePair(p->title(), static_cast<QCustomPlot*>(p));
+    return exportComparisonHtml(store, selected_ids_, compare_->baseline(), plots, path);
+  } catch (const std::exception& e) {
+    return tr("Cannot read the run store: %1").arg(e.what());
+  }
+}
+
+QString MainWindow::exportByPath(const QString& path) {
+  const QString suffix = QFileInfo(path).suffix().toLower();
+  if (suffix == "png" || suffix == "pdf" || suffix == "svg") return halflab::exportPlot(plots_->currentPlot(), path);
+  if (suffix == "csv" || suffix == "json") return exportSelectedRuns(path);
+  if (suffix == "html" || suffix == "htm") return exportReport(path);
+  return tr("Unknown export format '.%1' (use png, pdf, svg, csv, json or html)").arg(suffix);
+}
+
+void MainWindow::exportDialog() {
+  QString selected_filter;
+  const QString path = QFileDialog::getSaveFileName(
+      this, tr("Export"), QDir::home().filePath("halflab-export.png"),
+      tr("Current plot as PNG (*.png);;Current plot as PDF (*.pdf);;Current plot as SVG (*.svg);;"
+         "Selected runs as CSV (*.csv);;Selected runs as JSON (*.json);;Comparison report (*.html)"),
+      &selected_filter);
+  if (path.isEmpty()) return;
+  const QString error = exportByPath(path);
+  if (!error.isEmpty())
+    showError(tr("Export failed"), error);
+  else
+    statusBar()->showMessage(tr("Exported %1").arg(path), 5000);
+}
+
+void MainWindow::saveSettings() {
+  QSettings s;
+  s.setValue("window/geometry", saveGeometry());
+  s.setValue("window/state", saveState());
+  s.setValue("config/last", QString::fromStdString(config_->config().toJsonText()));
+  s.setValue("plots/smoothing", plots_->smoothing());
+  s.setValue("store/path", store_path_);
+}
+
+void MainWindow::restoreSettings() {
+  QSettings s;
+  if (!restoreGeometry(s.value("window/geometry").toByteArray())) resize(1500, 950);
+  restoreState(s.value("window/state").toByteArray());
+  plots_->setSmoothing(s.value("plots/smoothing", 0.6).toDouble());
+  const QString last = s.value("config/last").toString();
+  if (!last.isEmpty()) {
+    try {
+      config_->setConfig(RunConfig::fromJsonText(last.toStdString()));
+    } catch (const std::exception& e) {
+      statusBar()->showMessage(tr("The saved config was not usable (%1); using the default").arg(e.what()), 8000);
+    }
+  }
+}
+
+void MainWindow::closeEvent(QCloseEvent* event) {
+  if (session_->busy()) {
+    if (!quiet_ && QMessageBox::question(this, tr("Training in progress"),
+                                         tr("A run is in progress. Stop it and quit?")) != QMessageBox::Yes) {
+      event->ignore();
+      return;
+    }
+    session_->stop();
+  }
+  saveSettings();
+  event->accept();
+}
+
+}  // namespace halflab
