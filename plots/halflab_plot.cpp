@@ -12,6 +12,7 @@ namespace halflab {
 HalflabPlot::HalflabPlot(const QString& title, QWidget* parent) : QCustomPlot(parent), title_(title) {
   setInteractions(QCP::iRangeDrag | QCP::iRangeZoom);
   setNoAntialiasingOnDrag(true);
+  setPlottingHint(QCP::phFastPolylines, true);
   setMinimumSize(260, 180);
   plotLayout()->insertRow(0);
   title_element_ = new QCPTextElement(this, title, QFont(font().family(), 10, QFont::Bold));

@@ -79,28 +79,31 @@ RunRow readRunRow(SQLite::Statement& q) {
   return r;
 }
 
-// Keeps, per bucket of steps, the lowest and the highest point. NaN ranks above
-// everything, so a NaN step stays visible like any other spike.
+// Keeps the first and the last point and, per bucket of steps in between, the lowest and
+// the highest point. NaN ranks above everything, so a NaN step stays visible like any
+// other spike. Returns at most max_points (>= 2) points in step order.
 std::vector<MetricPoint> downsampleMinMax(const std::vector<MetricPoint>& pts,
                                           std::size_t max_points) {
-  const std::size_t buckets = std::max<std::size_t>(1, max_points / 2);
-  const std::int64_t first = pts.front().step;
-  const double span = static_cast<double>(pts.back().step - first + 1);
+  const std::size_t buckets = std::max<std::size_t>(1, (std::max<std::size_t>(max_points, 4) - 2) / 2);
+  const std::size_t last = pts.size() - 1;
+  const std::int64_t first_step = pts[1].step;
+  const double span = static_cast<double>(pts[last - 1].step - first_step + 1);
+  const auto bucketOf = [&](std::size_t i) {
+    return static_cast<std::size_t>(static_cast<double>(pts[i].step - first_step) / span *
+                                    static_cast<double>(buckets));
+  };
   const auto higher = [](double a, double b) {  // a > b with NaN as the largest value
     if (std::isnan(b)) return false;
     return std::isnan(a) || a > b;
   };
   std::vector<MetricPoint> out;
-  out.reserve(buckets * 2);
-  std::size_t i = 0;
-  while (i < pts.size()) {
-    const auto bucket = static_cast<std::size_t>(
-        static_cast<double>(pts[i].step - first) / span * static_cast<double>(buckets));
+  out.reserve(buckets * 2 + 2);
+  out.push_back(pts.front());
+  std::size_t i = 1;
+  while (i < last) {
+    const std::size_t bucket = bucketOf(i);
     std::size_t lo = i, hi = i, j = i;
-    for (; j < pts.size(); ++j) {
-      const auto b = static_cast<std::size_t>(
-          static_cast<double>(pts[j].step - first) / span * static_cast<double>(buckets));
-      if (b != bucket) break;
+    for (; j < last && bucketOf(j) == bucket; ++j) {
       if (higher(pts[lo].value, pts[j].value)) lo = j;
       if (higher(pts[j].value, pts[hi].value)) hi = j;
     }
@@ -108,6 +111,7 @@ std::vector<MetricPoint> downsampleMinMax(const std::vector<MetricPoint>& pts,
     if (lo != hi) out.push_back(pts[std::max(lo, hi)]);
     i = j;
   }
+  out.push_back(pts.back());
   return out;
 }
 
@@ -253,7 +257,7 @@ std::vector<MetricPoint> RunStore::metricSeries(std::int64_t id, const std::stri
   } catch (const std::exception& e) {
     throw StoreError(store::describeStoreError(path_, e));
   }
-  if (max_points == 0 || pts.size() <= max_points) return pts;
+  if (max_points == 0 || pts.size() <= std::max<std::size_t>(max_points, 4)) return pts;
   return downsampleMinMax(pts, max_points);
 }
 

@@ -79,8 +79,9 @@ class RunStore {
 
   std::vector<std::string> metricKeys(std::int64_t id) const;  // sorted
   // All points of one series in step order. With max_points > 0 and a longer series, the
-  // steps are cut into max_points / 2 equal buckets and each keeps its min and max point
-  // (in step order), so spikes and overflow steps survive the downsampling.
+  // first and last points are kept and the steps between are cut into (max_points-2)/2
+  // equal buckets, each keeping its min and max point (in step order), so spikes, NaNs
+  // and overflow steps survive the downsampling. At most max(max_points, 4) points.
   std::vector<MetricPoint> metricSeries(std::int64_t id, const std::string& key,
                                         std::size_t max_points = 0) const;
   std::vector<MetricStats> metricStats(std::int64_t id) const;

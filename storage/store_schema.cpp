@@ -182,7 +182,7 @@ std::string describeStoreError(const std::string& path, const std::exception& e)
 }
 
 std::unique_ptr<SQLite::Database> openStoreDatabase(const std::string& path, StoreOpenMode mode,
-                                                    int busy_timeout_ms) {
+                                                    int busy_timeout_ms, int extra_flags) {
   std::error_code ec;
   const bool exists = std::filesystem::exists(path, ec);
   if (!exists && mode != StoreOpenMode::Create)
@@ -192,6 +192,7 @@ std::unique_ptr<SQLite::Database> openStoreDatabase(const std::string& path, Sto
 
   int flags = mode == StoreOpenMode::ReadOnly ? SQLite::OPEN_READONLY : SQLite::OPEN_READWRITE;
   if (mode == StoreOpenMode::Create) flags |= SQLite::OPEN_CREATE;
+  flags |= extra_flags;
 
   std::unique_ptr<SQLite::Database> db;
   int app_id = 0, version = 0, objects = 0;
@@ -206,6 +207,12 @@ std::unique_ptr<SQLite::Database> openStoreDatabase(const std::string& path, Sto
   } catch (const std::exception& e) {
     throw StoreError(describeStoreError(path, e));
   }
+
+  // SQLite silently falls back to read-only when the file or its filesystem is not
+  // writable; a writer must hear about that now, not at its first insert.
+  if (mode != StoreOpenMode::ReadOnly && sqlite3_db_readonly(db->getHandle(), "main") == 1)
+    throw StoreError(path + ": store is read-only (the file or its filesystem is not "
+                     "writable); open it read-only to browse it");
 
   const bool fresh = app_id == 0 && version == 0 && objects == 0;
   if (app_id != kApplicationId && !fresh)

@@ -30,8 +30,9 @@ const std::vector<Migration>& migrations();
 // Opens (and for writable modes creates / migrates) the store. Sets busy_timeout,
 // journal_mode=WAL, synchronous=NORMAL and foreign_keys=ON. Throws StoreError naming
 // the path: not SQLite, not a HalfLab store, schema too new, missing, locked, ...
+// extra_flags: e.g. SQLite::OPEN_NOMUTEX when the caller serialises access itself.
 std::unique_ptr<SQLite::Database> openStoreDatabase(const std::string& path, StoreOpenMode mode,
-                                                    int busy_timeout_ms);
+                                                    int busy_timeout_ms, int extra_flags = 0);
 
 // Marks `running` runs whose writer process is gone as `interrupted`; returns how many.
 int markInterruptedRuns(SQLite::Database& db);

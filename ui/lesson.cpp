@@ -7,7 +7,19 @@
 #include <QFileInfo>
 #include <nlohmann/json.hpp>
 
+// Q_INIT_RESOURCE must be used outside any namespace; the .qrc lives in a static library,
+// so nothing pulls it in unless it is initialised explicitly.
+static void initHalflabResourcesOnce() {
+  static const bool done = [] {
+    Q_INIT_RESOURCE(halflab);
+    return true;
+  }();
+  (void)done;
+}
+
 namespace halflab {
+
+void initResources() { initHalflabResourcesOnce(); }
 
 Lesson parseLesson(const QByteArray& bytes, const QString& source) {
   const std::string where = source.toStdString();
@@ -45,6 +57,7 @@ Lesson parseLesson(const QByteArray& bytes, const QString& source) {
 }
 
 std::vector<Lesson> loadLessons(const QString& dir, QStringList* errors) {
+  initResources();
   std::vector<Lesson> lessons;
   const QDir folder(dir);
   for (const QString& name : folder.entryList({"*.json"}, QDir::Files, QDir::Name)) {

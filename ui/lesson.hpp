@@ -23,6 +23,9 @@ struct Lesson {
   RunConfig config;
 };
 
+// Registers the compiled-in resources (icons, lessons, presets); idempotent.
+void initResources();
+
 // Parses one lesson; throws std::runtime_error naming the file and the problem.
 Lesson parseLesson(const QByteArray& json, const QString& source);
 // Every lesson in a folder (default: the compiled-in ":/lessons"), sorted by file name.

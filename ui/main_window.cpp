@@ -48,6 +48,7 @@ bool isImageDataset(const std::string& kind) { return kind == "fashion-mnist" ||
 }  // namespace
 
 MainWindow::MainWindow(const QString& store_path, QWidget* parent) : QMainWindow(parent) {
+  initResources();
   setWindowTitle(tr("HalfLab — mixed-precision workbench"));
   setWindowIcon(QIcon(":/icons/halflab.svg"));
   setDockOptions(QMainWindow::AnimatedDocks | QMainWindow::AllowTabbedDocks);

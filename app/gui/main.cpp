@@ -41,6 +41,7 @@ void grabTo(MainWindow& window, const QString& path) {
 
 int main(int argc, char** argv) {
   QApplication app(argc, argv);
+  initResources();
   QApplication::setOrganizationName("HalfLab");
   QApplication::setApplicationName("halflab");
   QApplication::setApplicationVersion(HALFLAB_VERSION);

@@ -8,6 +8,7 @@
 #include <nlohmann/json.hpp>
 
 #include "engine/backend/cpu/cpu_ops.hpp"
+#include "engine/backend/device.hpp"
 #include "engine/data/loaders.hpp"
 #include "engine/model/loss.hpp"
 #include "engine/model/model_factory.hpp"
@@ -457,8 +458,17 @@ RunSummary Trainer::run(RunObserver& observer) {
   std::unique_ptr<RunLoop> loop;
   std::int64_t total_steps = 0, steps_per_epoch = 0;
   std::string device_note;
-  if (cfg_.training.device == "cuda")
-    device_note = "no usable CUDA device in this build: running on the CPU backend";
+  if (cfg_.training.device != "cpu") {
+    // The training ops run on the CPU backend in this version; say so plainly when the
+    // user asked for a GPU rather than pretending.
+    const DeviceReport devices = queryDevices();
+    if (!devices.gpus.empty())
+      device_note = "GPU " + devices.gpus.front().name +
+                    " found, but the CUDA training backend is not available yet: running on the CPU backend";
+    else
+      device_note = devices.problem + ": running on the CPU backend";
+    if (cfg_.training.device == "auto") device_note.clear();
+  }
   try {
     if (!data_) data_ = loadDataFor(cfg_);
     if (data_->train.count() == 0) throw DataError("the training set is empty");
