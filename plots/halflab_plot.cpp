@@ -92,6 +92,8 @@ QCPGraph* HalflabPlot::addLine(const QString& name, const QVector<double>& keys,
   g->setName(name);
   g->setPen(pen);
   g->setAdaptiveSampling(true);
+  // Antialiasing a dense line costs more than it shows; long series draw without it.
+  g->setAntialiased(keys.size() < 20000);
   g->setData(keys, values, true);
   return g;
 }

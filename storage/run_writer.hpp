@@ -3,7 +3,9 @@
 // the training thread wait on SQLite.
 //
 // onRunStarted inserts the run row synchronously (status `running`, with this process's
-// pid / boot id / start time so a later open can tell a live writer from a dead one).
+// pid / boot id / start time so a later open can tell a live writer from a dead one); on
+// a store locked by another writer it waits at most busy_timeout_ms, then leaves the
+// insert to the writer thread (runId() stays 0 until it succeeds).
 // Every other callback only appends to a mutex-protected queue; a background thread
 // drains it in one transaction per batch, at least every flush_interval_ms, and at once
 // on flush() / onRunFinished (which returns once the summary is committed).

@@ -1,12 +1,15 @@
 #include "storage/store_schema.hpp"
 
+#include <cctype>
 #include <chrono>
+#include <cstring>
 #include <cstdio>
 #include <filesystem>
 
 #include <SQLiteCpp/Exception.h>
 #include <SQLiteCpp/Statement.h>
 #include <sqlite3.h>
+#include <unistd.h>
 
 #include "storage/process_identity.hpp"
 #include "storage/store_error.hpp"
@@ -129,6 +132,30 @@ std::string hex32(std::int32_t v) {
   return buf;
 }
 
+// The file and its folder (for the -wal / -shm files) can be written. access() also sees
+// read-only mounts, which even root cannot write.
+bool writable(const std::string& path) {
+  const std::filesystem::path p(path);
+  const std::string folder = p.has_parent_path() ? p.parent_path().string() : ".";
+  return ::access(path.c_str(), W_OK) == 0 && ::access(folder.c_str(), W_OK) == 0;
+}
+
+// file: URI with immutable=1; characters with a meaning in URIs are percent-encoded.
+std::string immutableUri(const std::string& path) {
+  const std::string absolute = std::filesystem::absolute(path).string();
+  std::string uri = "file:";
+  for (unsigned char c : absolute) {
+    if (std::isalnum(c) || std::strchr("/-_.~", c) != nullptr) {
+      uri += static_cast<char>(c);
+    } else {
+      char buf[4];
+      std::snprintf(buf, sizeof buf, "%%%02X", c);
+      uri += buf;
+    }
+  }
+  return uri + "?immutable=1";
+}
+
 void migrate(SQLite::Database& db, const std::string& path) {
   db.exec("BEGIN IMMEDIATE");
   try {
@@ -196,8 +223,15 @@ std::unique_ptr<SQLite::Database> openStoreDatabase(const std::string& path, Sto
 
   std::unique_ptr<SQLite::Database> db;
   int app_id = 0, version = 0, objects = 0;
+  // A WAL store on a read-only filesystem cannot be read normally (the -shm file cannot
+  // be created); nobody can write it there either, so it is safe to read as immutable.
+  const bool immutable = mode == StoreOpenMode::ReadOnly && exists && !writable(path);
   try {
-    db = std::make_unique<SQLite::Database>(path, flags, busy_timeout_ms);
+    if (immutable)
+      db = std::make_unique<SQLite::Database>(immutableUri(path), flags | SQLite::OPEN_URI,
+                                              busy_timeout_ms);
+    else
+      db = std::make_unique<SQLite::Database>(path, flags, busy_timeout_ms);
     // The first read is where "file is not a database" shows up.
     app_id = db->execAndGet("PRAGMA application_id").getInt();
     version = db->execAndGet("PRAGMA user_version").getInt();
@@ -205,6 +239,11 @@ std::unique_ptr<SQLite::Database> openStoreDatabase(const std::string& path, Sto
   } catch (const StoreError&) {
     throw;
   } catch (const std::exception& e) {
+    // A read-only file or filesystem shows up as "unable to open" (WAL needs its -shm
+    // and -wal files); say what it really is.
+    if (exists && mode != StoreOpenMode::ReadOnly && !writable(path))
+      throw StoreError(path + ": store is read-only (the file or its folder is not writable: " +
+                       e.what() + "); open it read-only to browse it");
     throw StoreError(describeStoreError(path, e));
   }
 

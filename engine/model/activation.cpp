@@ -1,6 +1,8 @@
 #include "engine/model/activation.hpp"
 
+#include <bit>
 #include <cmath>
+#include <cstdint>
 
 namespace halflab {
 
@@ -59,7 +61,12 @@ void Activation::backward(const Tensor& x, const Tensor& y, const Tensor& dy, Te
   const std::size_t n = x.data.size();
   switch (kind_) {
     case ActivationKind::ReLU:
-      for (std::size_t i = 0; i < n; ++i) d[i] = in[i] > 0.0f ? g[i] : 0.0f;
+      // g where x > 0, else +0 (also for NaN x), as a bit mask so it vectorises instead
+      // of branching on the sign of every element.
+      for (std::size_t i = 0; i < n; ++i) {
+        const std::uint32_t keep = in[i] > 0.0f ? 0xFFFF'FFFFu : 0u;
+        d[i] = std::bit_cast<float>(std::bit_cast<std::uint32_t>(g[i]) & keep);
+      }
       break;
     case ActivationKind::GELU:
       for (std::size_t i = 0; i < n; ++i) {

@@ -31,20 +31,24 @@ Shape Conv2d::outputShape(const Shape& in) const {
   return {g.batch, out_c_, g.outH(), g.outW()};
 }
 
+// Layout (see cpu_ops.hpp): cols_ is patch-major [patch, N*P] and pixels_ is
+// channel-major [OC, N*P], so the GEMM has the long N*P side as its row dimension (what
+// OpenBLAS's kernels want) and im2col/col2im move whole rows.
 void Conv2d::forward(const Tensor& x, Tensor& y, ExecContext& ctx) {
   const auto g = geometry(x.shape);
   const std::int64_t rows = g.batch * g.outPixels(), patch = g.patchSize();
   cols_.resize(static_cast<std::size_t>(rows * patch));
-  cpu::im2col(g, x.ptr(), cols_.data());
+  cpu::im2colPatchMajor(g, x.ptr(), cols_.data());
   if (ctx.policy.gemm_input == Format::TF32) roundBuffer(Format::TF32, cols_.data(), cols_.size());
-  // pixels[row, oc] = bias[oc] + sum_k cols[row, k] * W[oc, k]
+  // pixels[oc, row] = bias[oc] + sum_k W[oc, k] * cols[k, row]
   pixels_.resize(static_cast<std::size_t>(rows * out_c_));
   const float* b = bias_.compute().ptr();
-  for (std::int64_t r = 0; r < rows; ++r) std::copy(b, b + out_c_, pixels_.data() + r * out_c_);
+  for (std::int64_t c = 0; c < out_c_; ++c)
+    std::fill(pixels_.data() + c * rows, pixels_.data() + (c + 1) * rows, b[c]);
   const float* w = ctx.gemmInput(weight_.compute(), scratch_w_);
-  cpu::gemm(false, true, rows, out_c_, patch, 1.0f, cols_.data(), w, 1.0f, pixels_.data());
+  cpu::gemm(false, false, out_c_, rows, patch, 1.0f, w, cols_.data(), 1.0f, pixels_.data());
   y.reshapeTo(outputShape(x.shape));
-  cpu::pixelsToChannelsFirst(pixels_.data(), y.ptr(), g.batch, g.outPixels(), out_c_);
+  cpu::channelMajorToBatch(pixels_.data(), y.ptr(), g.batch, out_c_, g.outPixels());
   ctx.roundOutput(y);
 }
 
@@ -52,32 +56,28 @@ void Conv2d::backward(const Tensor& x, const Tensor&, const Tensor& dy, Tensor* 
                       ExecContext& ctx) {
   const auto g = geometry(x.shape);
   const std::int64_t rows = g.batch * g.outPixels(), patch = g.patchSize();
-  // dy (NCHW) -> [rows, oc]; cols_ still holds this step's im2col of x.
+  // dy (NCHW) -> [oc, rows]; cols_ still holds this step's im2col of x.
   pixels_.resize(static_cast<std::size_t>(rows * out_c_));
-  cpu::channelsFirstToPixels(dy.ptr(), pixels_.data(), g.batch, g.outPixels(), out_c_);
+  cpu::batchToChannelMajor(dy.ptr(), pixels_.data(), g.batch, out_c_, g.outPixels());
   if (ctx.policy.gemm_input == Format::TF32)
     roundBuffer(Format::TF32, pixels_.data(), pixels_.size());
 
   weight_.grad.reshapeTo(weight_.value.shape);
-  cpu::gemm(true, false, out_c_, patch, rows, 1.0f, pixels_.data(), cols_.data(), 0.0f,
+  cpu::gemm(false, true, out_c_, patch, rows, 1.0f, pixels_.data(), cols_.data(), 0.0f,
             weight_.grad.ptr());
   ctx.roundGradient(weight_.grad);
 
   bias_.grad.reshapeTo({out_c_});
-  std::fill(bias_.grad.data.begin(), bias_.grad.data.end(), 0.0f);
-  for (std::int64_t r = 0; r < rows; ++r) {
-    const float* row = pixels_.data() + r * out_c_;
-    for (std::int64_t c = 0; c < out_c_; ++c) bias_.grad.data[c] += row[c];
-  }
+  cpu::sumRowsInOrder(pixels_.data(), out_c_, rows, bias_.grad.ptr());
   ctx.roundGradient(bias_.grad);
 
   if (dx) {
     dcols_.resize(static_cast<std::size_t>(rows * patch));
     const float* w = ctx.gemmInput(weight_.compute(), scratch_w_);
-    cpu::gemm(false, false, rows, patch, out_c_, 1.0f, pixels_.data(), w, 0.0f, dcols_.data());
+    cpu::gemm(true, false, patch, rows, out_c_, 1.0f, w, pixels_.data(), 0.0f, dcols_.data());
     dx->reshapeTo(x.shape);
     dx->zero();
-    cpu::col2im(g, dcols_.data(), dx->ptr());
+    cpu::col2imPatchMajor(g, dcols_.data(), dx->ptr());
     ctx.roundGradient(*dx);
   }
 }

@@ -3,6 +3,9 @@
 #include <QtTest>
 
 #include <filesystem>
+#include <map>
+
+#include <nlohmann/json.hpp>
 
 #include "engine/data/dataset.hpp"
 #include "engine/train/trainer.hpp"
@@ -37,7 +40,14 @@ struct Recorder : RunObserver {
   }
 };
 
-RunConfig config(const std::string& json) { return RunConfig::fromJsonText(json); }
+// Parses a config and optionally sets the precision mode / scaler (keeps the JSON texts
+// free of raw strings that end in a quote, which moc misreads).
+RunConfig config(const std::string& text, const char* mode = nullptr, const char* scaler = nullptr) {
+  auto j = nlohmann::json::parse(text);
+  if (mode) j["precision"]["mode"] = mode;
+  if (scaler) j["precision"]["scaler"] = scaler;
+  return RunConfig::fromJson(j);
+}
 
 }  // namespace
 
@@ -66,11 +76,11 @@ class FashionMnistTraining : public QObject {
   void mlpOneEpochAllModesAgree() {
     const std::string base = R"({"model":{"preset":"mlp","hidden":[256,128]},
         "optimizer":{"kind":"adam","lr":0.001},"training":{"epochs":1,"batch_size":128,"seed":7,
-        "histogram_every":0},"precision":{"mode":")";
+        "histogram_every":0}})";
     std::map<std::string, double> acc;
     for (const char* mode : {"fp32", "fp16-amp", "bf16-amp"}) {
       Recorder rec;
-      const auto s = train(config(base + mode + "\"}}"), rec);
+      const auto s = train(config(base, mode), rec);
       QCOMPARE(s.status, RunStatus::Completed);
       acc[mode] = s.final_val_accuracy;
       qInfo("%s: val accuracy %.4f, %lld skipped steps, %.0f samples/s", mode, s.final_val_accuracy,
@@ -95,10 +105,10 @@ class FashionMnistTraining : public QObject {
   // underflow to zero and training stalls; the same run with the dynamic scaler trains.
   void tinyGradientsUnderflowWithoutScaling() {
     const std::string base = R"({"training":{"max_steps":200,"eval_every":200,"loss_weight":1e-6,
-        "histogram_every":100,"seed":3},"dataset":{"test_limit":3000},"precision":{"mode":"fp16-amp","scaler":")";
+        "histogram_every":100,"seed":3},"dataset":{"test_limit":3000}})";
     Recorder none, dyn;
-    const auto s_none = train(config(base + "none\"}}"), none);
-    const auto s_dyn = train(config(base + "pytorch\"}}"), dyn);
+    const auto s_none = train(config(base, "fp16-amp", "none"), none);
+    const auto s_dyn = train(config(base, "fp16-amp", "pytorch"), dyn);
     const double zero_none = none.zeroGradFraction(100), zero_dyn = dyn.zeroGradFraction(100);
     qInfo("zero weight-gradient fraction: none %.3f, pytorch %.3f; accuracy none %.3f, pytorch %.3f",
           zero_none, zero_dyn, s_none.final_val_accuracy, s_dyn.final_val_accuracy);
@@ -156,10 +166,10 @@ class FashionMnistTraining : public QObject {
   // unchanged) while fp16-amp with fp32 master weights keeps learning.
   void pureFp16UpdatesVanish() {
     const std::string base = R"({"optimizer":{"kind":"sgd","lr":0.001},"training":{"max_steps":300,
-        "eval_every":300,"histogram_every":0},"dataset":{"test_limit":2000},"precision":{"mode":")";
+        "eval_every":300,"histogram_every":0},"dataset":{"test_limit":2000}})";
     Recorder pure, amp;
-    const auto s_pure = train(config(base + "fp16-pure\"}}"), pure);
-    const auto s_amp = train(config(base + "fp16-amp\"}}"), amp);
+    const auto s_pure = train(config(base, "fp16-pure"), pure);
+    const auto s_amp = train(config(base, "fp16-amp"), amp);
     std::int64_t stalled = 0, updated = 0, amp_stalled = 0;
     for (const auto& r : pure.steps) stalled += r.stalled_updates, updated += r.updated_elements;
     for (const auto& r : amp.steps) amp_stalled += r.stalled_updates;

@@ -3,29 +3,51 @@
 #include <cblas.h>
 
 #include <algorithm>
+#include <atomic>
 #include <cstring>
 #include <limits>
 #include <thread>
 
 namespace halflab::cpu {
 
+namespace {
+
+// The thread count asked for by setThreadCount. OpenBLAS splits a GEMM over its M and N
+// sides only, so for small or skinny products (conv weight gradients are 6 x 25 with
+// K = 100k) the split costs more than it saves, and the idle workers then spin-yield
+// against our own loops on a 2-core machine: those run on one thread.
+std::atomic<int> g_threads{1};
+constexpr std::int64_t kMinMacsForThreads = std::int64_t{1} << 24;
+constexpr std::int64_t kMinSideForThreads = 64;
+
+bool worthThreading(std::int64_t m, std::int64_t n, std::int64_t k) {
+  return std::min(m, n) >= kMinSideForThreads && m * n * k >= kMinMacsForThreads;
+}
+
+}  // namespace
+
 void gemm(bool trans_a, bool trans_b, std::int64_t m, std::int64_t n, std::int64_t k,
           float alpha, const float* a, const float* b, float beta, float* c) {
   const auto lda = trans_a ? m : k;
   const auto ldb = trans_b ? k : n;
+  const int threads = g_threads.load(std::memory_order_relaxed);
+  const bool single = threads > 1 && !worthThreading(m, n, k);
+  if (single) openblas_set_num_threads(1);
   cblas_sgemm(CblasRowMajor, trans_a ? CblasTrans : CblasNoTrans,
               trans_b ? CblasTrans : CblasNoTrans, static_cast<blasint>(m),
               static_cast<blasint>(n), static_cast<blasint>(k), alpha, a,
               static_cast<blasint>(lda), b, static_cast<blasint>(ldb), beta, c,
               static_cast<blasint>(n));
+  if (single) openblas_set_num_threads(threads);
 }
 
 void setThreadCount(int threads) {
   if (threads <= 0) threads = static_cast<int>(std::max(1u, std::thread::hardware_concurrency()));
+  g_threads.store(threads, std::memory_order_relaxed);
   openblas_set_num_threads(threads);
 }
 
-int threadCount() { return openblas_get_num_threads(); }
+int threadCount() { return g_threads.load(std::memory_order_relaxed); }
 
 void im2col(const ConvGeometry& g, const float* x, float* cols) {
   const auto oh = g.outH(), ow = g.outW(), patch = g.patchSize();
@@ -82,6 +104,116 @@ void col2im(const ConvGeometry& g, const float* dcols, float* dx) {
   }
 }
 
+namespace {
+
+// Output columns ox whose input column ox*stride - padding + kx lies inside [0, in_w):
+// [lo, hi), possibly empty.
+struct ValidRange {
+  std::int64_t lo, hi;
+};
+
+ValidRange validOutputRange(std::int64_t out_len, std::int64_t in_len, std::int64_t stride,
+                            std::int64_t padding, std::int64_t k) {
+  const std::int64_t first = padding - k;             // need ox*stride >= first
+  const std::int64_t last = in_len - 1 + padding - k; // need ox*stride <= last
+  const std::int64_t lo = first <= 0 ? 0 : (first + stride - 1) / stride;
+  const std::int64_t hi = last < 0 ? 0 : std::min(out_len, last / stride + 1);
+  return {std::min(lo, hi), hi};
+}
+
+}  // namespace
+
+void im2colPatchMajor(const ConvGeometry& g, const float* x, float* cols) {
+  const std::int64_t oh = g.outH(), ow = g.outW(), pixels = oh * ow;
+  const std::int64_t row_len = g.batch * pixels, plane = g.in_h * g.in_w;
+  for (std::int64_t c = 0; c < g.in_channels; ++c)
+    for (std::int64_t ky = 0; ky < g.kernel_h; ++ky)
+      for (std::int64_t kx = 0; kx < g.kernel_w; ++kx) {
+        float* dst_row = cols + ((c * g.kernel_h + ky) * g.kernel_w + kx) * row_len;
+        const auto xr = validOutputRange(ow, g.in_w, g.stride, g.padding, kx);
+        const std::int64_t x_offset = kx - g.padding;
+        for (std::int64_t n = 0; n < g.batch; ++n) {
+          const float* xc = x + (n * g.in_channels + c) * plane;
+          for (std::int64_t oy = 0; oy < oh; ++oy) {
+            float* d = dst_row + n * pixels + oy * ow;
+            const std::int64_t iy = oy * g.stride - g.padding + ky;
+            if (iy < 0 || iy >= g.in_h) {
+              std::fill(d, d + ow, 0.0f);
+              continue;
+            }
+            const float* src = xc + iy * g.in_w + x_offset;
+            std::fill(d, d + xr.lo, 0.0f);
+            if (g.stride == 1) {
+              std::copy(src + xr.lo, src + xr.hi, d + xr.lo);
+            } else {
+              for (std::int64_t ox = xr.lo; ox < xr.hi; ++ox) d[ox] = src[ox * g.stride];
+            }
+            std::fill(d + xr.hi, d + ow, 0.0f);
+          }
+        }
+      }
+}
+
+void col2imPatchMajor(const ConvGeometry& g, const float* dcols, float* dx) {
+  const std::int64_t oh = g.outH(), ow = g.outW(), pixels = oh * ow;
+  const std::int64_t row_len = g.batch * pixels, plane = g.in_h * g.in_w;
+  // Taps in descending (ky, kx) order: for one input element that is ascending (oy, ox),
+  // the raster order in which col2im adds the same contributions.
+  for (std::int64_t c = 0; c < g.in_channels; ++c)
+    for (std::int64_t ky = g.kernel_h; ky-- > 0;)
+      for (std::int64_t kx = g.kernel_w; kx-- > 0;) {
+        const float* src_row = dcols + ((c * g.kernel_h + ky) * g.kernel_w + kx) * row_len;
+        const auto xr = validOutputRange(ow, g.in_w, g.stride, g.padding, kx);
+        const std::int64_t x_offset = kx - g.padding;
+        for (std::int64_t n = 0; n < g.batch; ++n) {
+          float* dxc = dx + (n * g.in_channels + c) * plane;
+          for (std::int64_t oy = 0; oy < oh; ++oy) {
+            const std::int64_t iy = oy * g.stride - g.padding + ky;
+            if (iy < 0 || iy >= g.in_h) continue;
+            const float* s = src_row + n * pixels + oy * ow;
+            float* dst = dxc + iy * g.in_w + x_offset;
+            if (g.stride == 1) {
+              for (std::int64_t ox = xr.lo; ox < xr.hi; ++ox) dst[ox] += s[ox];
+            } else {
+              for (std::int64_t ox = xr.lo; ox < xr.hi; ++ox) dst[ox * g.stride] += s[ox];
+            }
+          }
+        }
+      }
+}
+
+void batchToChannelMajor(const float* src, float* dst, std::int64_t n, std::int64_t c,
+                         std::int64_t p) {
+  for (std::int64_t b = 0; b < n; ++b)
+    for (std::int64_t ch = 0; ch < c; ++ch)
+      std::memcpy(dst + (ch * n + b) * p, src + (b * c + ch) * p, sizeof(float) * static_cast<std::size_t>(p));
+}
+
+void channelMajorToBatch(const float* src, float* dst, std::int64_t n, std::int64_t c,
+                         std::int64_t p) {
+  for (std::int64_t b = 0; b < n; ++b)
+    for (std::int64_t ch = 0; ch < c; ++ch)
+      std::memcpy(dst + (b * c + ch) * p, src + (ch * n + b) * p, sizeof(float) * static_cast<std::size_t>(p));
+}
+
+void sumRowsInOrder(const float* x, std::int64_t c, std::int64_t m, float* sums) {
+  // Up to kGroup channels are summed side by side: independent chains instead of one
+  // long dependent chain, each still in ascending order.
+  constexpr std::int64_t kGroup = 8;
+  for (std::int64_t c0 = 0; c0 < c; c0 += kGroup) {
+    const std::int64_t g = std::min(kGroup, c - c0);
+    float acc[kGroup] = {};
+    if (g == kGroup) {
+      for (std::int64_t j = 0; j < m; ++j)
+        for (std::int64_t i = 0; i < kGroup; ++i) acc[i] += x[(c0 + i) * m + j];
+    } else {
+      for (std::int64_t j = 0; j < m; ++j)
+        for (std::int64_t i = 0; i < g; ++i) acc[i] += x[(c0 + i) * m + j];
+    }
+    for (std::int64_t i = 0; i < g; ++i) sums[c0 + i] = acc[i];
+  }
+}
+
 void pixelsToChannelsFirst(const float* src, float* dst, std::int64_t n, std::int64_t p,
                            std::int64_t c) {
   for (std::int64_t b = 0; b < n; ++b) {
@@ -102,26 +234,48 @@ void channelsFirstToPixels(const float* src, float* dst, std::int64_t n, std::in
   }
 }
 
+namespace {
+
+// One window, candidates in row-major order. NaN propagates like PyTorch: a NaN wins the
+// comparison (and a later NaN wins over an earlier one). Branch-free selects: the
+// comparisons are data dependent and would mispredict about half the time.
+inline void poolWindow(const float* xp, std::int64_t w, std::int64_t y0, std::int64_t x0,
+                       std::int64_t k, float& best_out, std::int64_t& index_out) {
+  float best = -std::numeric_limits<float>::infinity();
+  std::int64_t best_i = y0 * w + x0;
+  for (std::int64_t ky = 0; ky < k; ++ky)
+    for (std::int64_t kx = 0; kx < k; ++kx) {
+      const std::int64_t i = (y0 + ky) * w + x0 + kx;
+      const float v = xp[i];
+      const bool take = (v > best) | (v != v);
+      best = take ? v : best;
+      best_i = take ? i : best_i;
+    }
+  best_out = best;
+  index_out = best_i;
+}
+
+}  // namespace
+
 void maxPoolForward(const float* x, float* y, std::int32_t* argmax, std::int64_t nc,
                     std::int64_t h, std::int64_t w, std::int64_t k, std::int64_t s) {
   const std::int64_t oh = (h - k) / s + 1, ow = (w - k) / s + 1;
   for (std::int64_t plane = 0; plane < nc; ++plane) {
     const float* xp = x + plane * h * w;
-    for (std::int64_t oy = 0; oy < oh; ++oy) {
+    float* yp = y + plane * oh * ow;
+    std::int32_t* ap = argmax + plane * oh * ow;
+    const auto base = static_cast<std::int32_t>(plane * h * w);
+    for (std::int64_t oy = 0; oy < oh; ++oy)
       for (std::int64_t ox = 0; ox < ow; ++ox) {
-        float best = -std::numeric_limits<float>::infinity();
-        std::int64_t best_i = (oy * s) * w + ox * s;
-        for (std::int64_t ky = 0; ky < k; ++ky)
-          for (std::int64_t kx = 0; kx < k; ++kx) {
-            const std::int64_t i = (oy * s + ky) * w + ox * s + kx;
-            // NaN propagates like PyTorch: a NaN wins the comparison.
-            if (xp[i] > best || xp[i] != xp[i]) { best = xp[i]; best_i = i; }
-          }
-        const std::int64_t o = plane * oh * ow + oy * ow + ox;
-        y[o] = best;
-        argmax[o] = static_cast<std::int32_t>(plane * h * w + best_i);
+        float best;
+        std::int64_t best_i;
+        if (k == 2)  // the common case, unrolled by the compiler
+          poolWindow(xp, w, oy * s, ox * s, 2, best, best_i);
+        else
+          poolWindow(xp, w, oy * s, ox * s, k, best, best_i);
+        yp[oy * ow + ox] = best;
+        ap[oy * ow + ox] = base + static_cast<std::int32_t>(best_i);
       }
-    }
   }
 }
 
