@@ -46,18 +46,20 @@ LossResult mseOneHot(const Tensor& outputs, const std::vector<std::int32_t>& lab
   LossResult r;
   if (doutputs) doutputs->reshapeTo(outputs.shape);
   const float g = static_cast<float>(2.0 * grad_scale / static_cast<double>(n * c));
-  double total = 0;
+  // fp32 sum, as the loss is an fp32 op: a squared error beyond fp32 range is inf (and
+  // so is reported as divergence), not a finite double.
+  float total = 0;
   for (std::int64_t i = 0; i < n; ++i) {
     const float* row = outputs.ptr() + i * c;
     const std::int32_t y = labels[static_cast<std::size_t>(i)];
     if (argmaxRow(row, c) == y) ++r.correct;
     for (std::int64_t j = 0; j < c; ++j) {
       const float diff = row[j] - (j == y ? 1.0f : 0.0f);
-      total += static_cast<double>(diff) * diff;
+      total += diff * diff;
       if (doutputs) doutputs->data[i * c + j] = diff * g;
     }
   }
-  r.loss = total / static_cast<double>(n * c);
+  r.loss = static_cast<double>(total / static_cast<float>(n * c));
   if (doutputs) ctx.roundGradient(*doutputs);
   return r;
 }

@@ -1,6 +1,7 @@
 #include "engine/train/run_config.hpp"
 
 #include <cmath>
+#include <limits>
 #include <filesystem>
 #include <fstream>
 #include <set>
@@ -23,6 +24,20 @@ std::string joinIssues(const std::vector<ConfigIssue>& issues) {
     out += i.field.empty() ? i.message : i.field + ": " + i.message;
   }
   return out;
+}
+
+// A JSON number that must fit the integer type T exactly (nlohmann would wrap or
+// truncate silently: -1 as a seed, 2^32+1 as epochs, 64.5 as a width).
+template <typename T>
+void checkWhole(const json& v) {
+  const double d = v.get<double>();
+  if (d != std::floor(d)) throw std::invalid_argument("expected a whole number");
+  if (d < static_cast<double>(std::numeric_limits<T>::min()) ||
+      d > static_cast<double>(std::numeric_limits<T>::max()))
+    throw std::invalid_argument("out of range for this field");
+  if (v.is_number_integer() && std::is_unsigned_v<T> && v.is_number_unsigned() == false &&
+      v.get<long long>() < 0)
+    throw std::invalid_argument("must not be negative");
 }
 
 // Reads one section, recording type errors and unknown keys instead of throwing, so a
@@ -50,9 +65,12 @@ class SectionReader {
         if (!it->is_boolean()) throw std::invalid_argument("expected true or false");
       } else if constexpr (std::is_arithmetic_v<T>) {
         if (!it->is_number()) throw std::invalid_argument("expected a number");
-        if constexpr (std::is_integral_v<T>) {
-          const double d = it->get<double>();
-          if (d != std::floor(d)) throw std::invalid_argument("expected a whole number");
+        if constexpr (std::is_integral_v<T>) checkWhole<T>(*it);
+      } else if constexpr (std::is_same_v<T, std::vector<int>>) {
+        if (!it->is_array()) throw std::invalid_argument("expected a list of whole numbers");
+        for (const auto& e : *it) {
+          if (!e.is_number()) throw std::invalid_argument("expected a list of whole numbers");
+          checkWhole<int>(e);
         }
       } else if constexpr (std::is_same_v<T, std::string>) {
         if (!it->is_string()) throw std::invalid_argument("expected a string");

@@ -298,7 +298,7 @@ RunSummary RunLoop::train(RunSummary summary, Clock::time_point t0, std::int64_t
   BatchSampler sampler(data_.train.count(), tc.batch_size, tc.seed, true, false);
   const double loss_weight = tc.loss_weight;
   const Format store_format = policy_.master_weights ? Format::FP32 : policy_.compute;
-  std::int64_t step = 0, applied = 0, nonfinite_streak = 0;
+  std::int64_t step = 0, applied = 0, nonfinite_streak = 0, inf_streak = 0;
   double train_ms = 0, last_lr = -1;
   std::int64_t samples_trained = 0;
   bool stop = false;
@@ -389,6 +389,10 @@ RunSummary RunLoop::train(RunSummary summary, Clock::time_point t0, std::int64_t
       } else {
         ++nonfinite_streak;
       }
+      // Without a scaler nothing can back off: non-finite gradients step after step are
+      // divergence too (a static scale keeps skipping, which is what its lesson shows).
+      inf_streak = st.found_inf ? inf_streak + 1 : 0;
+      const bool unrecoverable = cfg_.precision.scaler.flavour == ScalerFlavour::None && inf_streak >= 5;
       summary.steps = step;
       if (st.skipped) ++summary.skipped_steps;
       if (st.found_inf) ++summary.overflow_steps;
@@ -403,10 +407,11 @@ RunSummary RunLoop::train(RunSummary summary, Clock::time_point t0, std::int64_t
                   "loss scale " + formatNumber(st.scale_before) + " -> " + formatNumber(st.scale_after));
 
       // A non-finite loss that no skipped step can cure, or non-finite weights: diverged.
-      if (nonfinite_streak >= 5 || (!st.skipped && !allFinite(params_))) {
-        const std::string why = nonfinite_streak >= 5
-            ? "loss is not finite for 5 consecutive steps (last " + formatNumber(res.loss) + ")"
-            : "weights became non-finite after the optimizer step";
+      if (nonfinite_streak >= 5 || unrecoverable || (!st.skipped && !allFinite(params_))) {
+        const std::string why =
+            nonfinite_streak >= 5 ? "loss is not finite for 5 consecutive steps (last " + formatNumber(res.loss) + ")"
+            : unrecoverable       ? "gradients are not finite for 5 consecutive steps and no loss scaler can back off"
+                                  : "weights became non-finite after the optimizer step";
         emitEvent(step, EventKind::Diverged, res.loss, "diverged at step " + std::to_string(step) + ": " + why);
         finishWith(RunStatus::Diverged, why);
         break;

@@ -489,8 +489,8 @@ class TestOpGradients : public QObject {
     QCOMPARE(params.size(), std::size_t{6});
     for (auto* p : params) {
       const std::vector<float> analytic = p->grad.data;
-      const std::string err = compareGradients(p->name, analytic, numericGradient(p->value.data, 1e-3, loss),
-                                               {});
+      const std::string err =
+          compareGradients(p->name, analytic, numericGradient(p->value.data, 1e-3, loss), {});
       QVERIFY2(err.empty(), err.c_str());
     }
   }

@@ -413,25 +413,55 @@ class TestTrainer : public QObject {
     QCOMPARE(static_cast<std::int64_t>(r.eventsOf(EventKind::LrChange).size()), (applied - 1) / 2);
   }
 
-  // fp32 SGD at the largest lr the schema allows, with large initial weights: the loss
-  // blows up and the run ends `diverged` with a Diverged event, well before its last step.
+  // fp32 SGD at the largest lr the schema allows (1e6 is rejected, see above) with an
+  // MSE loss: the outputs explode within three steps, every later gradient is non-finite
+  // and skipped, and nothing can ever change again. That is divergence, and the run must
+  // end `diverged` with a Diverged event, well before its last step.
   void hugeLearningRateDiverges() {
     RunConfig cfg = spiralsConfig();
     cfg.optimizer.kind = OptimizerKind::SGD;
     cfg.lr = 100.0;
-
-
     cfg.training.loss = "mse";
     cfg.training.epochs = 20;
     Recorder r;
     const RunSummary s = runOnce(cfg, r);
-    for (auto& st : r.steps) qDebug() << st.step << st.loss << st.grad_norm << st.found_inf << st.skipped;
-    QCOMPARE(QString(runStatusName(s.status)), QString("diverged"));
+    std::int64_t skipped = 0;
+    for (const auto& st : r.steps) skipped += st.skipped;
+    QVERIFY2(s.status == RunStatus::Diverged,
+             qPrintable(QString("ended %1 after %2 steps, %3 of them skipped for non-finite "
+                                "gradients; last loss %4")
+                            .arg(runStatusName(s.status)).arg(r.steps.size()).arg(skipped)
+                            .arg(r.steps.back().loss)));
     QVERIFY(!s.error.empty());
     const auto div = r.eventsOf(EventKind::Diverged);
     QCOMPARE(div.size(), std::size_t{1});
     QCOMPARE(div[0].step, r.steps.back().step);
     QVERIFY(r.steps.size() < std::size_t{20 * kStepsPerEpoch});
+    QVERIFY(!r.hasEvent(EventKind::RunFinished));
+    QCOMPARE(r.order.back(), std::string("finished"));
+    QVERIFY(r.summaries.at(0).status == RunStatus::Diverged);
+  }
+
+  // A loss that turns NaN and stays NaN (huge lr, large initial weights and a 1e30 loss
+  // weight) ends `diverged` after a few steps.
+  void nonFiniteLossDiverges() {
+    RunConfig cfg = spiralsConfig();
+    cfg.optimizer.kind = OptimizerKind::SGD;
+    cfg.lr = 100.0;
+    cfg.optimizer.momentum = 0.9;
+    cfg.model.init_gain = 10.0;
+    cfg.training.loss_weight = 1e30;
+    cfg.training.epochs = 20;
+    Recorder r;
+    const RunSummary s = runOnce(cfg, r);
+    QCOMPARE(QString(runStatusName(s.status)), QString("diverged"));
+    QVERIFY(!s.error.empty());
+    const auto div = r.eventsOf(EventKind::Diverged);
+    QCOMPARE(div.size(), std::size_t{1});
+    QCOMPARE(div[0].step, r.steps.back().step);
+    QVERIFY2(div[0].text.find("diverged at step " + std::to_string(div[0].step)) != std::string::npos,
+             div[0].text.c_str());
+    QVERIFY(r.steps.size() < std::size_t{20});
     QVERIFY(!r.hasEvent(EventKind::RunFinished));
     QCOMPARE(r.order.back(), std::string("finished"));
     QVERIFY(r.summaries.at(0).status == RunStatus::Diverged);
