@@ -13,12 +13,16 @@ void MaxPool2d::forward(const Tensor& x, Tensor& y, ExecContext&) {
 }
 
 void MaxPool2d::backward(const Tensor& x, const Tensor& y, const Tensor& dy, Tensor* dx,
-                         ExecContext&) {
+                         ExecContext& ctx) {
   if (!dx) return;
   dx->reshapeTo(x.shape);
-  dx->format = dy.format;  // only routes (non-overlapping windows) or adds a few values
   cpu::maxPoolBackward(dy.ptr(), argmax_.data(), dx->ptr(), x.dim(0) * x.dim(1), x.dim(2),
                        x.dim(3), y.dim(2), y.dim(3));
+  if (stride_ >= kernel_) {
+    dx->format = dy.format;  // non-overlapping windows only route values: still exact
+  } else {
+    ctx.roundGradient(*dx);  // overlapping windows add gradients: round the sums
+  }
 }
 
 }  // namespace halflab

@@ -16,8 +16,13 @@ void Sequential::backward(const Tensor& dlogits, ExecContext& ctx) {
   grads_.back().shape = dlogits.shape;
   grads_.back().data.assign(dlogits.data.begin(), dlogits.data.end());
   grads_.back().format = dlogits.format;
+  // Below the first layer with parameters no gradient is needed (e.g. fc1's input in an
+  // MLP, whose GEMM would cost a third of that layer's work).
+  std::size_t first_trainable = layers_.size();
+  for (std::size_t i = 0; i < layers_.size(); ++i)
+    if (!layers_[i]->parameters().empty()) { first_trainable = i; break; }
   for (std::size_t i = layers_.size(); i-- > 0;) {
-    Tensor* dx = i > 0 ? &grads_[i] : nullptr;
+    Tensor* dx = i > first_trainable ? &grads_[i] : nullptr;
     layers_[i]->backward(acts_[i], acts_[i + 1], grads_[i + 1], dx, ctx);
   }
 }

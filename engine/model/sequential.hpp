@@ -18,7 +18,8 @@ class Sequential {
 
   std::vector<Parameter*> parameters();
   const std::vector<std::unique_ptr<Layer>>& layers() const { return layers_; }
-  // Gradient w.r.t. the input of layer i (valid after backward; empty for layer 0).
+  // Gradient w.r.t. the input of layer i (valid after backward; empty at and below the
+  // first layer with parameters, where nothing needs it).
   const Tensor& inputGradient(std::size_t i) const { return grads_.at(i); }
   const Tensor& activation(std::size_t i) const { return acts_.at(i); }
   Shape outputShape(Shape in) const;

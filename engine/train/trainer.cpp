@@ -2,6 +2,7 @@
 
 #include <chrono>
 #include <cmath>
+#include <limits>
 #include <filesystem>
 #include <thread>
 
@@ -48,35 +49,40 @@ std::string formatNumber(double v) {
   return buf;
 }
 
-// Unscales gradients in place (fp32 multiply by 1/S) and reports whether any is
-// non-finite. g - g is 0 for finite g and NaN otherwise, so one sum finds them all
-// without a branch in the loop.
-bool unscaleAndCheckFinite(const std::vector<Parameter*>& params, float inv_scale) {
+// One pass over every gradient: unscale in place (fp32 multiply by 1/S), find any
+// non-finite value, and accumulate the squared norm. g - g is 0 for finite g and NaN
+// otherwise, so one sum finds them all without a branch in the loop.
+struct UnscaleResult {
+  bool found_inf = false;
+  double norm = 0;
+};
+
+UnscaleResult unscaleCheckAndNorm(const std::vector<Parameter*>& params, float inv_scale) {
   float probe = 0.0f;
+  double sq = 0;
   for (auto* p : params) {
     float* g = p->grad.ptr();
     const std::size_t n = p->grad.data.size();
-    float acc = 0.0f;
-    if (inv_scale != 1.0f)
-      for (std::size_t i = 0; i < n; ++i) {
-        g[i] *= inv_scale;
-        acc += g[i] - g[i];
+    // Blocks of fp32 partial sums, added up in double: fast and accurate enough for a norm.
+    constexpr std::size_t kBlock = 4096;
+    for (std::size_t start = 0; start < n; start += kBlock) {
+      const std::size_t end = std::min(n, start + kBlock);
+      float acc = 0.0f, block_sq = 0.0f;
+      for (std::size_t i = start; i < end; ++i) {
+        const float v = g[i] * inv_scale;
+        g[i] = v;
+        acc += v - v;
+        block_sq += v * v;
       }
-    else
-      for (std::size_t i = 0; i < n; ++i) acc += g[i] - g[i];
-    probe += acc;
+      probe += acc;
+      sq += static_cast<double>(block_sq);
+    }
     p->grad.format = Format::FP32;
   }
-  return !(probe == 0.0f);
-}
-
-bool allFinite(const std::vector<Parameter*>& params) {
-  for (auto* p : params) {
-    float acc = 0.0f;
-    for (float v : p->value.data) acc += v - v;
-    if (acc != 0.0f) return false;
-  }
-  return true;
+  UnscaleResult r;
+  r.found_inf = !(probe == 0.0f);
+  r.norm = r.found_inf ? std::numeric_limits<double>::infinity() : std::sqrt(sq);
+  return r;
 }
 
 }  // namespace
@@ -337,7 +343,8 @@ RunSummary RunLoop::train(RunSummary summary, Clock::time_point t0, std::int64_t
       if (hist_step) emitHistograms(step);
 
       const float inv = scaler_.enabled() ? scaler_.inverseScale() : 1.0f;
-      const bool found_inf = unscaleAndCheckFinite(params_, inv);
+      const UnscaleResult unscaled = unscaleCheckAndNorm(params_, inv);
+      const bool found_inf = unscaled.found_inf;
       StepRecord rec;
       rec.step = step;
       rec.epoch = epoch;
@@ -349,7 +356,7 @@ RunSummary RunLoop::train(RunSummary summary, Clock::time_point t0, std::int64_t
       rec.skipped = st.skipped;
       rec.growth_tracker = st.growth_tracker;
       rec.hysteresis = st.hysteresis;
-      rec.grad_norm = globalGradNorm(optim_params_);
+      rec.grad_norm = unscaled.norm;
       rec.grad_elements = ctx_.grad_counts.total;
       rec.underflow = ctx_.grad_counts.underflow;
       rec.subnormal = ctx_.grad_counts.subnormal;
@@ -406,12 +413,12 @@ RunSummary RunLoop::train(RunSummary summary, Clock::time_point t0, std::int64_t
         emitEvent(step, EventKind::ScaleChange, st.scale_after,
                   "loss scale " + formatNumber(st.scale_before) + " -> " + formatNumber(st.scale_after));
 
-      // A non-finite loss that no skipped step can cure, or non-finite weights: diverged.
-      if (nonfinite_streak >= 5 || unrecoverable || (!st.skipped && !allFinite(params_))) {
+      // A non-finite loss that no skipped step can cure (non-finite weights show up here
+      // too, as a NaN loss on the next steps), or endless non-finite gradients: diverged.
+      if (nonfinite_streak >= 5 || unrecoverable) {
         const std::string why =
             nonfinite_streak >= 5 ? "loss is not finite for 5 consecutive steps (last " + formatNumber(res.loss) + ")"
-            : unrecoverable       ? "gradients are not finite for 5 consecutive steps and no loss scaler can back off"
-                                  : "weights became non-finite after the optimizer step";
+                                  : "gradients are not finite for 5 consecutive steps and no loss scaler can back off";
         emitEvent(step, EventKind::Diverged, res.loss, "diverged at step " + std::to_string(step) + ": " + why);
         finishWith(RunStatus::Diverged, why);
         break;

@@ -8,6 +8,10 @@
 #include <limits>
 #include <thread>
 
+#if defined(__SSE2__)
+#include <emmintrin.h>
+#endif
+
 namespace halflab::cpu {
 
 namespace {
@@ -106,6 +110,35 @@ void col2im(const ConvGeometry& g, const float* dcols, float* dx) {
 
 namespace {
 
+// Image rows are short (28 floats and less): library memcpy/memset calls per row cost
+// more than the copy, so these stay inline. SSE2 is part of x86-64.
+inline void copyShort(const float* src, float* dst, std::int64_t n) {
+  std::int64_t i = 0;
+#if defined(__SSE2__)
+  for (; i + 4 <= n; i += 4) _mm_storeu_ps(dst + i, _mm_loadu_ps(src + i));
+#endif
+  for (; i < n; ++i) dst[i] = src[i];
+}
+
+inline void zeroShort(float* dst, std::int64_t n) {
+  std::int64_t i = 0;
+#if defined(__SSE2__)
+  for (; i + 4 <= n; i += 4) _mm_storeu_ps(dst + i, _mm_setzero_ps());
+#endif
+  for (; i < n; ++i) dst[i] = 0.0f;
+}
+
+// dst[i] += src[i], element by element (the same single addition per element as a
+// scalar loop, so the sums are unchanged).
+inline void addShort(const float* src, float* dst, std::int64_t n) {
+  std::int64_t i = 0;
+#if defined(__SSE2__)
+  for (; i + 4 <= n; i += 4)
+    _mm_storeu_ps(dst + i, _mm_add_ps(_mm_loadu_ps(dst + i), _mm_loadu_ps(src + i)));
+#endif
+  for (; i < n; ++i) dst[i] += src[i];
+}
+
 // Output columns ox whose input column ox*stride - padding + kx lies inside [0, in_w):
 // [lo, hi), possibly empty.
 struct ValidRange {
@@ -138,17 +171,17 @@ void im2colPatchMajor(const ConvGeometry& g, const float* x, float* cols) {
             float* d = dst_row + n * pixels + oy * ow;
             const std::int64_t iy = oy * g.stride - g.padding + ky;
             if (iy < 0 || iy >= g.in_h) {
-              std::fill(d, d + ow, 0.0f);
+              zeroShort(d, ow);
               continue;
             }
             const float* src = xc + iy * g.in_w + x_offset;
-            std::fill(d, d + xr.lo, 0.0f);
+            zeroShort(d, xr.lo);
             if (g.stride == 1) {
-              std::copy(src + xr.lo, src + xr.hi, d + xr.lo);
+              copyShort(src + xr.lo, d + xr.lo, xr.hi - xr.lo);
             } else {
               for (std::int64_t ox = xr.lo; ox < xr.hi; ++ox) d[ox] = src[ox * g.stride];
             }
-            std::fill(d + xr.hi, d + ow, 0.0f);
+            zeroShort(d + xr.hi, ow - xr.hi);
           }
         }
       }
@@ -173,7 +206,7 @@ void col2imPatchMajor(const ConvGeometry& g, const float* dcols, float* dx) {
             const float* s = src_row + n * pixels + oy * ow;
             float* dst = dxc + iy * g.in_w + x_offset;
             if (g.stride == 1) {
-              for (std::int64_t ox = xr.lo; ox < xr.hi; ++ox) dst[ox] += s[ox];
+              addShort(s + xr.lo, dst + xr.lo, xr.hi - xr.lo);
             } else {
               for (std::int64_t ox = xr.lo; ox < xr.hi; ++ox) dst[ox * g.stride] += s[ox];
             }
@@ -255,6 +288,49 @@ inline void poolWindow(const float* xp, std::int64_t w, std::int64_t y0, std::in
   index_out = best_i;
 }
 
+#if defined(__SSE2__)
+inline __m128 selectPs(__m128 mask, __m128 a, __m128 b) {
+  return _mm_or_ps(_mm_and_ps(mask, a), _mm_andnot_ps(mask, b));
+}
+inline __m128i selectEpi32(__m128 mask, __m128i a, __m128i b) {
+  const __m128i m = _mm_castps_si128(mask);
+  return _mm_or_si128(_mm_and_si128(m, a), _mm_andnot_si128(m, b));
+}
+
+// 2x2 windows with stride 2, four outputs at a time; the same candidate order and
+// comparison as poolWindow, so values and argmax are identical. Returns how many
+// outputs of the row it did.
+std::int64_t pool2x2Row(const float* r0, std::int64_t w, std::int64_t ow, std::int32_t r0_index,
+                        float* y, std::int32_t* am) {
+  const float* r1 = r0 + w;
+  const __m128i lane_offsets = _mm_setr_epi32(0, 2, 4, 6);
+  const __m128i one = _mm_set1_epi32(1), down = _mm_set1_epi32(static_cast<std::int32_t>(w));
+  std::int64_t ox = 0;
+  for (; ox + 4 <= ow; ox += 4) {
+    const __m128 a0 = _mm_loadu_ps(r0 + 2 * ox), a1 = _mm_loadu_ps(r0 + 2 * ox + 4);
+    const __m128 b0 = _mm_loadu_ps(r1 + 2 * ox), b1 = _mm_loadu_ps(r1 + 2 * ox + 4);
+    const __m128 cand[4] = {_mm_shuffle_ps(a0, a1, _MM_SHUFFLE(2, 0, 2, 0)),
+                            _mm_shuffle_ps(a0, a1, _MM_SHUFFLE(3, 1, 3, 1)),
+                            _mm_shuffle_ps(b0, b1, _MM_SHUFFLE(2, 0, 2, 0)),
+                            _mm_shuffle_ps(b0, b1, _MM_SHUFFLE(3, 1, 3, 1))};
+    const __m128i i00 = _mm_add_epi32(
+        _mm_set1_epi32(r0_index + static_cast<std::int32_t>(2 * ox)), lane_offsets);
+    const __m128i idx[4] = {i00, _mm_add_epi32(i00, one), _mm_add_epi32(i00, down),
+                            _mm_add_epi32(_mm_add_epi32(i00, down), one)};
+    __m128 best = _mm_set1_ps(-std::numeric_limits<float>::infinity());
+    __m128i best_i = i00;
+    for (int c = 0; c < 4; ++c) {
+      const __m128 take = _mm_or_ps(_mm_cmpgt_ps(cand[c], best), _mm_cmpunord_ps(cand[c], cand[c]));
+      best = selectPs(take, cand[c], best);
+      best_i = selectEpi32(take, idx[c], best_i);
+    }
+    _mm_storeu_ps(y + ox, best);
+    _mm_storeu_si128(reinterpret_cast<__m128i*>(am + ox), best_i);
+  }
+  return ox;
+}
+#endif
+
 }  // namespace
 
 void maxPoolForward(const float* x, float* y, std::int32_t* argmax, std::int64_t nc,
@@ -265,8 +341,14 @@ void maxPoolForward(const float* x, float* y, std::int32_t* argmax, std::int64_t
     float* yp = y + plane * oh * ow;
     std::int32_t* ap = argmax + plane * oh * ow;
     const auto base = static_cast<std::int32_t>(plane * h * w);
-    for (std::int64_t oy = 0; oy < oh; ++oy)
-      for (std::int64_t ox = 0; ox < ow; ++ox) {
+    for (std::int64_t oy = 0; oy < oh; ++oy) {
+      std::int64_t ox = 0;
+#if defined(__SSE2__)
+      if (k == 2 && s == 2)
+        ox = pool2x2Row(xp + oy * 2 * w, w, ow, base + static_cast<std::int32_t>(oy * 2 * w),
+                        yp + oy * ow, ap + oy * ow);
+#endif
+      for (; ox < ow; ++ox) {
         float best;
         std::int64_t best_i;
         if (k == 2)  // the common case, unrolled by the compiler
@@ -276,6 +358,7 @@ void maxPoolForward(const float* x, float* y, std::int32_t* argmax, std::int64_t
         yp[oy * ow + ox] = best;
         ap[oy * ow + ox] = base + static_cast<std::int32_t>(best_i);
       }
+    }
   }
 }
 

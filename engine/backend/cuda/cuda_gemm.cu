@@ -1,0 +1,116 @@
+#include "engine/backend/cuda/cuda_gemm.cuh"
+
+#include "engine/backend/cuda/cuda_kernels.cuh"
+
+namespace halflab::cuda {
+
+struct GemmRunner::Plan {
+  cublasLtMatmulDesc_t desc = nullptr;
+  cublasLtMatrixLayout_t a = nullptr, b = nullptr, c = nullptr;
+  cublasLtMatmulAlgo_t algo{};
+  bool bias_epilogue = false;  // false: the bias is broadcast into C and beta = 1
+  ~Plan() {
+    if (desc) (void)cublasLtMatmulDescDestroy(desc);
+    if (a) (void)cublasLtMatrixLayoutDestroy(a);
+    if (b) (void)cublasLtMatrixLayoutDestroy(b);
+    if (c) (void)cublasLtMatrixLayoutDestroy(c);
+  }
+};
+
+GemmRunner::GemmRunner(bool tf32, std::size_t workspace_bytes) : tf32_(tf32) {
+  HL_CUBLAS(cublasLtCreate(&handle_));
+  workspace_.allocate(workspace_bytes, "the cuBLASLt workspace");
+}
+
+GemmRunner::~GemmRunner() {
+  for (auto& [key, p] : plans_) delete p;
+  if (handle_) (void)cublasLtDestroy(handle_);
+}
+
+GemmRunner::Plan& GemmRunner::plan(const Key& key) {
+  auto it = plans_.find(key);
+  if (it != plans_.end()) return *it->second;
+  const auto [ta, tb, m, n, k, in_i, out_i, want_bias, /*beta*/ unused] = key;
+  (void)unused;
+  const auto in = static_cast<DType>(in_i), out = static_cast<DType>(out_i);
+  // Row-major C = op(A) op(B) is column-major C^T = op(B)^T op(A)^T: cuBLASLt's "A" is our
+  // B and its "B" is our A; layouts describe the matrices as stored.
+  const cublasComputeType_t compute =
+      (in == DType::F32 && tf32_) ? CUBLAS_COMPUTE_32F_FAST_TF32 : CUBLAS_COMPUTE_32F;
+  auto p = std::make_unique<Plan>();
+  HL_CUBLAS(cublasLtMatmulDescCreate(&p->desc, compute, CUDA_R_32F));
+  const cublasOperation_t op_a = tb ? CUBLAS_OP_T : CUBLAS_OP_N;
+  const cublasOperation_t op_b = ta ? CUBLAS_OP_T : CUBLAS_OP_N;
+  HL_CUBLAS(cublasLtMatmulDescSetAttribute(p->desc, CUBLASLT_MATMUL_DESC_TRANSA, &op_a, sizeof op_a));
+  HL_CUBLAS(cublasLtMatmulDescSetAttribute(p->desc, CUBLASLT_MATMUL_DESC_TRANSB, &op_b, sizeof op_b));
+  const auto u = [](std::int64_t v) { return static_cast<std::uint64_t>(v); };
+  HL_CUBLAS(cublasLtMatrixLayoutCreate(&p->a, cudaTypeOf(in), tb ? u(k) : u(n), tb ? u(n) : u(k), tb ? k : n));
+  HL_CUBLAS(cublasLtMatrixLayoutCreate(&p->b, cudaTypeOf(in), ta ? u(m) : u(k), ta ? u(k) : u(m), ta ? m : k));
+  HL_CUBLAS(cublasLtMatrixLayoutCreate(&p->c, cudaTypeOf(out), u(n), u(m), n));
+
+  cublasLtMatmulPreference_t pref = nullptr;
+  HL_CUBLAS(cublasLtMatmulPreferenceCreate(&pref));
+  const std::size_t ws = workspace_.bytes();
+  auto heuristic = [&]() {
+    cublasLtMatmulHeuristicResult_t result{};
+    int found = 0;
+    const cublasStatus_t st = cublasLtMatmulAlgoGetHeuristic(handle_, p->desc, p->a, p->b, p->c,
+                                                             p->c, pref, 1, &result, &found);
+    if (st == CUBLAS_STATUS_SUCCESS && found > 0 && result.state == CUBLAS_STATUS_SUCCESS) {
+      p->algo = result.algo;
+      return true;
+    }
+    return false;
+  };
+  bool ok = false;
+  try {
+    HL_CUBLAS(cublasLtMatmulPreferenceSetAttribute(pref, CUBLASLT_MATMUL_PREF_MAX_WORKSPACE_BYTES, &ws, sizeof ws));
+    if (want_bias) {
+      // The bias epilogue adds the bias in fp32 before the single rounding of the output.
+      const cublasLtEpilogue_t epi = CUBLASLT_EPILOGUE_BIAS;
+      const std::int32_t bias_type = static_cast<std::int32_t>(cudaTypeOf(out));
+      HL_CUBLAS(cublasLtMatmulDescSetAttribute(p->desc, CUBLASLT_MATMUL_DESC_EPILOGUE, &epi, sizeof epi));
+      HL_CUBLAS(cublasLtMatmulDescSetAttribute(p->desc, CUBLASLT_MATMUL_DESC_BIAS_DATA_TYPE, &bias_type, sizeof bias_type));
+      ok = heuristic();
+      if (ok) {
+        p->bias_epilogue = true;
+      } else {
+        const cublasLtEpilogue_t plain = CUBLASLT_EPILOGUE_DEFAULT;
+        HL_CUBLAS(cublasLtMatmulDescSetAttribute(p->desc, CUBLASLT_MATMUL_DESC_EPILOGUE, &plain, sizeof plain));
+      }
+    }
+    if (!ok) ok = heuristic();
+  } catch (...) {
+    (void)cublasLtMatmulPreferenceDestroy(pref);
+    throw;
+  }
+  (void)cublasLtMatmulPreferenceDestroy(pref);
+  if (!ok)
+    throw CudaError("cuBLASLt has no algorithm for a " + std::to_string(m) + "x" + std::to_string(n) +
+                    "x" + std::to_string(k) + " GEMM with input type " + std::to_string(in_i) +
+                    " and output type " + std::to_string(out_i) + " on this GPU");
+  Plan* raw = p.release();
+  plans_.emplace(key, raw);
+  return *raw;
+}
+
+void GemmRunner::gemm(bool ta, bool tb, std::int64_t m, std::int64_t n, std::int64_t k,
+                      const void* a, const void* b, DType in, void* c, DType out,
+                      const void* bias, float beta, cudaStream_t stream) {
+  if (m <= 0 || n <= 0) return;
+  Plan& p = plan(Key{ta, tb, m, n, k, static_cast<int>(in), static_cast<int>(out), bias != nullptr, beta != 0.0f});
+  const float alpha = 1.0f;
+  float beta_used = beta;
+  if (bias) {
+    if (p.bias_epilogue) {
+      HL_CUBLAS(cublasLtMatmulDescSetAttribute(p.desc, CUBLASLT_MATMUL_DESC_BIAS_POINTER, &bias, sizeof bias));
+    } else {
+      broadcastRows(bias, c, out, m, n, stream);
+      beta_used = 1.0f;
+    }
+  }
+  HL_CUBLAS(cublasLtMatmul(handle_, p.desc, &alpha, b, p.a, a, p.b, &beta_used, c, p.c, c, p.c,
+                           &p.algo, workspace_.get(), workspace_.bytes(), stream));
+}
+
+}  // namespace halflab::cuda

@@ -1,0 +1,637 @@
+// runOnCuda: the GPU twin of the CPU RunLoop (engine/train/trainer.cpp). The dataset
+// lives on the GPU; each full-batch step is two CUDA graph launches (forward+backward,
+// then unscale / scaler / optimizer / record) with no host synchronisation; step
+// records come back through pinned memory and a ring of events.
+#include <chrono>
+#include <cmath>
+#include <cstring>
+#include <deque>
+#include <sstream>
+#include <thread>
+
+#include "engine/backend/cuda/cuda_model.cuh"
+#include "engine/backend/device.hpp"
+#include "engine/data/dataset.hpp"
+#include "engine/model/model_factory.hpp"
+#include "engine/optim/lr_schedule.hpp"
+#include "engine/train/run_config.hpp"
+
+namespace halflab {
+namespace cuda {
+namespace {
+
+using Clock = std::chrono::steady_clock;
+double msSince(Clock::time_point t0) {
+  return std::chrono::duration<double, std::milli>(Clock::now() - t0).count();
+}
+std::int64_t unixMs() {
+  return std::chrono::duration_cast<std::chrono::milliseconds>(
+             std::chrono::system_clock::now().time_since_epoch()).count();
+}
+std::string formatNumber(double v) {
+  char buf[64];
+  std::snprintf(buf, sizeof buf, "%g", v);
+  return buf;
+}
+
+constexpr int kRing = 32;
+constexpr int kHistMinExp = -40, kHistMaxExp = 16;
+constexpr int kHistBins = kHistMaxExp - kHistMinExp + 1;
+constexpr int kHistSlots = kHistBins + 3;
+
+struct HistTensor {
+  std::string name, kind;
+  Format format;
+  const void* ptr;
+  DType type;
+  std::int64_t per_sample;  // act grads: elements per sample (times the batch); else 0
+  std::int64_t size;        // parameters: element count
+};
+
+class CudaRunLoop {
+ public:
+  CudaRunLoop(const RunConfig& cfg, const DataSplit& data, RunObserver& obs,
+              std::atomic<bool>& cancel, std::atomic<bool>& paused, std::int64_t total_steps,
+              Clock::time_point t0);
+  ~CudaRunLoop();
+  std::int64_t parameterCount() const { return model_->paramCount(); }
+  RunSummary train(RunSummary summary, std::int64_t total_steps, std::int64_t steps_per_epoch);
+  std::int64_t peakBytes();
+
+ private:
+  struct Slot {
+    std::int64_t step = 0, m = 0;
+    int epoch = 0;
+    bool hist = false;
+    cudaEvent_t start = nullptr, done = nullptr;
+  };
+  void enqueueForwardBackward(std::int64_t m);
+  void enqueueUpdate(std::int64_t m);
+  void enqueueHistograms(std::int64_t m);
+  bool captureGraphs();
+  void launchStep(std::int64_t step, int epoch, std::int64_t m, bool hist);
+  void processSlot(int slot);
+  void poll(bool block_all);
+  EvalRecord evaluate(std::int64_t step, int epoch);
+  void emitEvent(std::int64_t step, EventKind kind, double value, std::string text) {
+    obs_.onEvent({step, kind, value, std::move(text), msSince(t0_)});
+  }
+  bool waitWhilePaused(std::int64_t step);
+
+  const RunConfig& cfg_;
+  const DataSplit& data_;
+  RunObserver& obs_;
+  std::atomic<bool>& cancel_;
+  std::atomic<bool>& paused_;
+  Clock::time_point t0_;
+  PrecisionPolicy policy_;
+  bool scaler_enabled_;
+  bool mse_;
+  std::int64_t batch_, eval_batch_, classes_;
+  std::int64_t baseline_used_ = 0, peak_used_ = 0;
+  cudaStream_t stream_ = nullptr;
+  std::unique_ptr<CudaModel> model_;
+  DeviceBuffer train_x_, train_y_, test_x_, test_y_, order_, labels_, logits32_, state_buf_, lr_table_, hist_dev_;
+  PinnedBuffer order_host_, ring_, hist_host_, eval_host_;
+  cudaEvent_t order_copied_ = nullptr;
+  std::int64_t lr_count_ = 0;
+  StepState* state_ = nullptr;
+  ScalerParams scaler_params_{};
+  OptimParams optim_params_{};
+  std::vector<HistTensor> hist_tensors_;
+  Slot slots_[kRing];
+  std::deque<int> pending_;
+  cudaGraphExec_t graph_fb_ = nullptr, graph_update_ = nullptr;
+  bool use_graphs_ = false;
+  std::string graph_note_;
+
+  // Host-side bookkeeping mirrored from the CPU loop.
+  RunSummary* summary_ = nullptr;
+  bool stop_ = false;
+  std::int64_t nonfinite_streak_ = 0, last_emitted_step_ = 0, samples_trained_ = 0;
+  double train_ms_ = 0, last_lr_ = -1, train_loss_sum_ = 0;
+  std::int64_t train_correct_ = 0, train_seen_ = 0, train_batches_ = 0;
+};
+
+CudaRunLoop::CudaRunLoop(const RunConfig& cfg, const DataSplit& data, RunObserver& obs,
+                         std::atomic<bool>& cancel, std::atomic<bool>& paused,
+                         std::int64_t total_steps, Clock::time_point t0)
+    : cfg_(cfg), data_(data), obs_(obs), cancel_(cancel), paused_(paused), t0_(t0),
+      policy_(policyFor(cfg.precision.mode)),
+      scaler_enabled_(cfg.precision.scaler.flavour != ScalerFlavour::None),
+      mse_(cfg.training.loss == "mse"), batch_(cfg.training.batch_size),
+      eval_batch_(std::max<std::int64_t>(cfg.training.batch_size, 500)),
+      classes_(data.train.num_classes) {
+  {
+    std::size_t free_b = 0, total_b = 0;
+    HL_CUDA(cudaMemGetInfo(&free_b, &total_b));
+    baseline_used_ = static_cast<std::int64_t>(total_b - free_b);
+    memoryTally() = MemoryTally{};
+  }
+  HL_CUDA(cudaStreamCreateWithFlags(&stream_, cudaStreamNonBlocking));
+  for (auto& s : slots_) {
+    HL_CUDA(cudaEventCreate(&s.start));
+    HL_CUDA(cudaEventCreate(&s.done));
+  }
+  HL_CUDA(cudaEventCreateWithFlags(&order_copied_, cudaEventDisableTiming));
+
+  const Dataset& tr = data.train;
+  const Dataset& te = data.test;
+  const Shape sample = sampleShape(tr);
+  // Same model, same initial weights as the CPU trainer (same seed, same factory).
+  Sequential cpu_model = buildModel(cfg.model, sample, tr.num_classes, cfg.training.seed);
+  std::vector<std::int64_t> sizes{batch_, eval_batch_};
+  if (tr.count() % batch_) sizes.push_back(tr.count() % batch_);
+  if (te.count() % eval_batch_) sizes.push_back(te.count() % eval_batch_);
+  model_ = std::make_unique<CudaModel>(cpu_model, cfg.model, sample, policy_, sizes,
+                                       cfg.training.seed ^ 0x9E3779B97F4A7C15ull, stream_);
+  if (model_->outputClasses() != classes_)
+    throw CudaError("model output has " + std::to_string(model_->outputClasses()) + " values, dataset has " +
+                    std::to_string(classes_) + " classes");
+
+  auto upload = [&](DeviceBuffer& buf, const void* src, std::size_t bytes, const std::string& what) {
+    buf.allocate(bytes, what);
+    HL_CUDA(cudaMemcpyAsync(buf.get(), src, bytes, cudaMemcpyHostToDevice, stream_));
+  };
+  upload(train_x_, tr.inputs.ptr(), tr.inputs.data.size() * 4, "the training set (fp32 on the GPU)");
+  upload(train_y_, tr.labels.data(), tr.labels.size() * 4, "the training labels");
+  if (te.count() > 0) {
+    upload(test_x_, te.inputs.ptr(), te.inputs.data.size() * 4, "the test set");
+    upload(test_y_, te.labels.data(), te.labels.size() * 4, "the test labels");
+  }
+  order_.allocate(static_cast<std::size_t>(tr.count()) * 8, "the epoch's sample order");
+  order_host_.allocate(static_cast<std::size_t>(tr.count()) * 8, "the epoch's sample order");
+  const std::int64_t max_batch = std::max(batch_, eval_batch_);
+  labels_.allocate(static_cast<std::size_t>(max_batch) * 4, "batch labels");
+  logits32_.allocate(static_cast<std::size_t>(max_batch * classes_) * 4, "fp32 loss gradient");
+
+  std::vector<double> lrs(static_cast<std::size_t>(total_steps + 1));
+  for (std::size_t i = 0; i < lrs.size(); ++i)
+    lrs[i] = learningRateAt(cfg.schedule, cfg.lr, static_cast<std::int64_t>(i), total_steps);
+  lr_count_ = static_cast<std::int64_t>(lrs.size());
+  upload(lr_table_, lrs.data(), lrs.size() * 8, "the learning-rate table");
+
+  state_buf_.allocate(sizeof(StepState), "the step state");
+  state_ = state_buf_.as<StepState>();
+  StepState init{};
+  init.scaler = initialScalerState(cfg.precision.scaler);
+  HL_CUDA(cudaMemcpyAsync(state_, &init, sizeof init, cudaMemcpyHostToDevice, stream_));
+  scaler_params_ = scalerParamsFrom(cfg.precision.scaler);
+  const bool store_low = policy_.low_precision() && !policy_.master_weights;
+  optim_params_ = optimParamsFrom(cfg.optimizer, cfg.training.clip_grad_norm, store_low);
+
+  ring_.allocate(sizeof(StepDeviceRecord) * kRing, "the step-record ring");
+  eval_host_.allocate(sizeof(double) + sizeof(unsigned long long), "evaluation results");
+
+  // Histogram tensors in the CPU order: gradients, weights, activation gradients.
+  const auto& ps = model_->params();
+  const FlatParams& f = model_->flat();
+  const std::size_t low_size = dtypeSize(model_->actType());
+  for (const auto& p : ps) {
+    const bool low = policy_.low_precision() && !p.keep_fp32;
+    hist_tensors_.push_back({p.name, "grad", low ? policy_.compute : Format::FP32,
+                             low ? static_cast<const void*>(static_cast<const std::uint8_t*>(f.grad_low) + p.offset * low_size)
+                                 : static_cast<const void*>(f.grad32 + p.offset),
+                             low ? model_->actType() : DType::F32, 0, p.size});
+  }
+  for (const auto& p : ps) {
+    const bool low = policy_.low_precision() && !p.keep_fp32;
+    const Format fmt = (policy_.low_precision() && (!policy_.master_weights || !p.keep_fp32)) ? policy_.compute : Format::FP32;
+    hist_tensors_.push_back({p.name, "weight", fmt,
+                             low ? static_cast<const void*>(static_cast<const std::uint8_t*>(f.copy) + p.offset * low_size)
+                                 : static_cast<const void*>(f.master + p.offset),
+                             low ? model_->actType() : DType::F32, 0, p.size});
+  }
+  for (std::size_t i = 1; i < model_->numLayers(); ++i)
+    if (model_->layerHasParams(i))
+      hist_tensors_.push_back({model_->layerName(i) + ".input", "act_grad", policy_.compute, model_->gradient(i),
+                               model_->actType(), model_->sampleElements(i), 0});
+  if (cfg.training.histogram_every > 0) {
+    const std::size_t bytes = hist_tensors_.size() * kHistSlots * sizeof(unsigned long long);
+    hist_dev_.allocate(bytes, "histogram bins");
+    hist_host_.allocate(bytes * kRing, "histogram bins (host ring)");
+  }
+  HL_CUDA(cudaStreamSynchronize(stream_));  // the host vectors above must outlive the copies
+  use_graphs_ = tr.count() >= batch_ && captureGraphs();
+}
+
+CudaRunLoop::~CudaRunLoop() {
+  // Nothing here may throw; after a sticky device error these calls just fail quietly.
+  if (stream_) (void)cudaStreamSynchronize(stream_);
+  if (graph_fb_) (void)cudaGraphExecDestroy(graph_fb_);
+  if (graph_update_) (void)cudaGraphExecDestroy(graph_update_);
+  for (auto& s : slots_) {
+    if (s.start) (void)cudaEventDestroy(s.start);
+    if (s.done) (void)cudaEventDestroy(s.done);
+  }
+  if (order_copied_) (void)cudaEventDestroy(order_copied_);
+  model_.reset();
+  if (stream_) (void)cudaStreamDestroy(stream_);
+}
+
+std::int64_t CudaRunLoop::peakBytes() {
+  std::size_t free_b = 0, total_b = 0;
+  if (cudaMemGetInfo(&free_b, &total_b) == cudaSuccess)
+    peak_used_ = std::max<std::int64_t>(peak_used_, static_cast<std::int64_t>(total_b - free_b) - baseline_used_);
+  return std::max<std::int64_t>(peak_used_, memoryTally().peak);
+}
+
+void CudaRunLoop::enqueueForwardBackward(std::int64_t m) {
+  const Dataset& tr = data_.train;
+  const Shape sample = sampleShape(tr);
+  const bool image = sample.size() == 3;
+  GatherArgs a{train_x_.as<float>(), train_y_.as<std::int32_t>(), order_.as<std::int64_t>(), &state_->cursor,
+               0, batch_, m, sample.at(0), image ? sample[1] : 1, image ? sample[2] : 1, image};
+  if (!image) a.channels = shapeSize(sample);
+  const DType t = model_->actType();
+  gatherBatch(a, model_->activation(0), t, labels_.as<std::int32_t>(), stream_);
+  model_->forward(m, true, &state_->rng_step);
+  const std::size_t L = model_->numLayers();
+  float* d32 = t == DType::F32 ? static_cast<float*>(model_->gradient(L)) : logits32_.as<float>();
+  const float* scale = scaler_enabled_ ? &state_->scaler.scale : nullptr;
+  if (mse_)
+    mseOneHot(model_->activation(L), t, labels_.as<std::int32_t>(), m, classes_, scale, cfg_.training.loss_weight,
+              d32, &state_->accum.loss_sum, &state_->accum.correct, stream_);
+  else
+    softmaxCrossEntropy(model_->activation(L), t, labels_.as<std::int32_t>(), m, classes_, scale,
+                        cfg_.training.loss_weight, d32, &state_->accum.loss_sum, &state_->accum.correct, stream_);
+  if (t != DType::F32) roundCounted(d32, model_->gradient(L), t, m * classes_, &state_->accum.counts, stream_);
+  model_->backward(m, &state_->accum.counts);
+}
+
+void CudaRunLoop::enqueueUpdate(std::int64_t m) {
+  const FlatParams& f = model_->flat();
+  unscaleCheckNorm(f, model_->chunks(), model_->numChunks(), scaler_enabled_, state_, stream_);
+  stepControl(scaler_params_, scaler_enabled_, optim_params_, lr_table_.as<double>(), lr_count_, state_, stream_);
+  optimizerUpdate(f, model_->chunks(), model_->numChunks(), optim_params_, state_, stream_);
+  finalizeStep(state_, mse_ ? m * classes_ : m, stream_);
+}
+
+void CudaRunLoop::enqueueHistograms(std::int64_t m) {
+  zero(hist_dev_.get(), hist_dev_.bytes(), stream_);
+  auto* bins = hist_dev_.as<unsigned long long>();
+  for (std::size_t i = 0; i < hist_tensors_.size(); ++i) {
+    const HistTensor& h = hist_tensors_[i];
+    const std::int64_t n = h.per_sample ? h.per_sample * m : h.size;
+    log2Histogram(h.ptr, h.type, n, kHistMinExp, kHistBins, bins + i * kHistSlots, stream_);
+  }
+}
+
+bool CudaRunLoop::captureGraphs() {
+  auto capture = [&](auto&& enqueue, cudaGraphExec_t* exec) {
+    HL_CUDA(cudaStreamBeginCapture(stream_, cudaStreamCaptureModeThreadLocal));
+    cudaGraph_t graph = nullptr;
+    try {
+      enqueue();
+    } catch (...) {
+      (void)cudaStreamEndCapture(stream_, &graph);
+      if (graph) (void)cudaGraphDestroy(graph);
+      (void)cudaGetLastError();
+      throw;
+    }
+    HL_CUDA(cudaStreamEndCapture(stream_, &graph));
+    const cudaError_t err = cudaGraphInstantiate(exec, graph, 0);
+    (void)cudaGraphDestroy(graph);
+    HL_CUDA(err);
+  };
+  try {
+    capture([&] { enqueueForwardBackward(batch_); }, &graph_fb_);
+    capture([&] { enqueueUpdate(batch_); }, &graph_update_);
+    return true;
+  } catch (const std::exception& e) {
+    (void)cudaGetLastError();
+    if (graph_fb_) { (void)cudaGraphExecDestroy(graph_fb_); graph_fb_ = nullptr; }
+    graph_note_ = std::string("CUDA graph capture failed, running the step op by op: ") + e.what();
+    return false;
+  }
+}
+
+void CudaRunLoop::launchStep(std::int64_t step, int epoch, std::int64_t m, bool hist) {
+  const int slot = static_cast<int>((step - 1) % kRing);
+  while (!pending_.empty() && (pending_.size() >= kRing || pending_.front() == slot)) {
+    HL_CUDA(cudaEventSynchronize(slots_[pending_.front()].done));
+    const int s = pending_.front();
+    pending_.pop_front();
+    if (!stop_) processSlot(s);
+  }
+  Slot& s = slots_[slot];
+  s.step = step;
+  s.epoch = epoch;
+  s.m = m;
+  s.hist = hist;
+  HL_CUDA(cudaEventRecord(s.start, stream_));
+  const bool graphed = use_graphs_ && m == batch_;
+  if (graphed) HL_CUDA(cudaGraphLaunch(graph_fb_, stream_));
+  else enqueueForwardBackward(m);
+  if (hist) enqueueHistograms(m);
+  if (graphed) HL_CUDA(cudaGraphLaunch(graph_update_, stream_));
+  else enqueueUpdate(m);
+  HL_CUDA(cudaMemcpyAsync(ring_.as<StepDeviceRecord>() + slot, &state_->record, sizeof(StepDeviceRecord),
+                          cudaMemcpyDeviceToHost, stream_));
+  if (hist)
+    HL_CUDA(cudaMemcpyAsync(hist_host_.as<unsigned char>() + slot * hist_dev_.bytes(), hist_dev_.get(),
+                            hist_dev_.bytes(), cudaMemcpyDeviceToHost, stream_));
+  HL_CUDA(cudaEventRecord(s.done, stream_));
+  pending_.push_back(slot);
+}
+
+void CudaRunLoop::poll(bool block_all) {
+  while (!pending_.empty()) {
+    const int s = pending_.front();
+    if (block_all) {
+      HL_CUDA(cudaEventSynchronize(slots_[s].done));
+    } else {
+      const cudaError_t q = cudaEventQuery(slots_[s].done);
+      if (q == cudaErrorNotReady) return;
+      HL_CUDA(q);
+    }
+    pending_.pop_front();
+    if (!stop_) processSlot(s);
+  }
+}
+
+void CudaRunLoop::processSlot(int slot) {
+  const Slot& s = slots_[slot];
+  const StepDeviceRecord r = ring_.as<StepDeviceRecord>()[slot];
+  RunSummary& summary = *summary_;
+  if (r.scaler_error) {
+    std::ostringstream msg;
+    msg << "deepspeed loss scaler: gradient overflow at step " << s.step
+        << " while the loss scale is already at its minimum " << r.scale_before
+        << " (min_scale); cannot back off further and raise_at_min is set";
+    throw ScalerError(msg.str());
+  }
+  if (s.hist) {
+    const auto* bins = hist_host_.as<unsigned long long>() + slot * (hist_dev_.bytes() / sizeof(unsigned long long));
+    for (std::size_t i = 0; i < hist_tensors_.size(); ++i) {
+      const auto* b = bins + i * kHistSlots;
+      HistogramRecord h;
+      h.step = s.step;
+      h.tensor = hist_tensors_[i].name;
+      h.kind = hist_tensors_[i].kind;
+      h.format = hist_tensors_[i].format;
+      h.min_exp = kHistMinExp;
+      h.max_exp = kHistMaxExp;
+      h.bins.assign(b, b + kHistBins);
+      h.zeros = static_cast<std::int64_t>(b[kHistBins]);
+      h.infs = static_cast<std::int64_t>(b[kHistBins + 1]);
+      h.nans = static_cast<std::int64_t>(b[kHistBins + 2]);
+      obs_.onHistogram(h);
+    }
+  }
+  StepRecord rec;
+  rec.step = s.step;
+  rec.epoch = s.epoch;
+  rec.loss = r.loss;
+  rec.scale_before = r.scale_before;
+  rec.scale_after = r.scale_after;
+  rec.found_inf = r.found_inf != 0;
+  rec.skipped = r.skipped != 0;
+  rec.growth_tracker = r.growth_tracker;
+  rec.hysteresis = r.hysteresis;
+  rec.grad_norm = r.grad_norm;
+  rec.grad_elements = static_cast<std::int64_t>(r.total);
+  rec.underflow = static_cast<std::int64_t>(r.underflow);
+  rec.subnormal = static_cast<std::int64_t>(r.subnormal);
+  rec.overflow = static_cast<std::int64_t>(r.overflow);
+  rec.lr = r.lr;
+  if (!rec.skipped) {
+    rec.updated_elements = static_cast<std::int64_t>(r.updated);
+    rec.stalled_updates = static_cast<std::int64_t>(r.stalled);
+    const double lr = r.lr;
+    if (last_lr_ >= 0 && std::abs(lr - last_lr_) > 1e-12 * std::max(lr, last_lr_) &&
+        cfg_.schedule.kind == ScheduleKind::Step)
+      emitEvent(s.step, EventKind::LrChange, lr, "learning rate " + formatNumber(last_lr_) + " -> " + formatNumber(lr));
+    last_lr_ = lr;
+  }
+  float gpu_ms = 0;
+  HL_CUDA(cudaEventElapsedTime(&gpu_ms, s.start, s.done));
+  rec.step_time_ms = gpu_ms;
+  train_ms_ += gpu_ms;
+  samples_trained_ += s.m;
+  rec.samples_per_s = gpu_ms > 0 ? 1000.0 * static_cast<double>(s.m) / gpu_ms : 0;
+  rec.wall_ms = msSince(t0_);
+  if (std::isfinite(r.loss)) {
+    nonfinite_streak_ = 0;
+    train_loss_sum_ += r.loss;
+    ++train_batches_;
+    train_correct_ += static_cast<std::int64_t>(r.correct);
+    train_seen_ += s.m;
+    summary.final_loss = r.loss;
+  } else {
+    ++nonfinite_streak_;
+  }
+  summary.steps = s.step;
+  if (rec.skipped) ++summary.skipped_steps;
+  if (rec.found_inf) ++summary.overflow_steps;
+  summary.final_scale = rec.scale_after;
+  last_emitted_step_ = s.step;
+  obs_.onStep(rec);
+  if (rec.found_inf)
+    emitEvent(s.step, EventKind::Overflow, rec.scale_before,
+              "non-finite gradient: step skipped at scale " + formatNumber(rec.scale_before));
+  if (rec.scale_after != rec.scale_before)
+    emitEvent(s.step, EventKind::ScaleChange, rec.scale_after,
+              "loss scale " + formatNumber(rec.scale_before) + " -> " + formatNumber(rec.scale_after));
+  if (nonfinite_streak_ >= 5 || (!rec.skipped && r.weights_nonfinite)) {
+    const std::string why = nonfinite_streak_ >= 5
+        ? "loss is not finite for 5 consecutive steps (last " + formatNumber(r.loss) + ")"
+        : "weights became non-finite after the optimizer step";
+    emitEvent(s.step, EventKind::Diverged, r.loss, "diverged at step " + std::to_string(s.step) + ": " + why);
+    summary.status = RunStatus::Diverged;
+    summary.error = why;
+    stop_ = true;
+  }
+}
+
+EvalRecord CudaRunLoop::evaluate(std::int64_t step, int epoch) {
+  EvalRecord r;
+  r.step = step;
+  r.epoch = epoch;
+  r.train_loss = train_batches_ ? train_loss_sum_ / static_cast<double>(train_batches_) : 0;
+  r.train_accuracy = train_seen_ ? static_cast<double>(train_correct_) / static_cast<double>(train_seen_) : 0;
+  train_loss_sum_ = 0;
+  train_correct_ = train_seen_ = train_batches_ = 0;
+  const Dataset& te = data_.test;
+  const std::int64_t n = te.count();
+  zero(&state_->eval_loss_sum, sizeof(double), stream_);
+  zero(&state_->eval_correct, sizeof(unsigned long long), stream_);
+  const Shape sample = sampleShape(data_.train);
+  const bool image = sample.size() == 3;
+  const DType t = model_->actType();
+  const std::size_t L = model_->numLayers();
+  for (std::int64_t start = 0; start < n; start += eval_batch_) {
+    const std::int64_t m = std::min(eval_batch_, n - start);
+    GatherArgs a{test_x_.as<float>(), test_y_.as<std::int32_t>(), nullptr, nullptr, start, 0, m,
+                 image ? sample[0] : shapeSize(sample), image ? sample[1] : 1, image ? sample[2] : 1, image};
+    gatherBatch(a, model_->activation(0), t, labels_.as<std::int32_t>(), stream_);
+    model_->forward(m, false, &state_->rng_step);
+    if (mse_)
+      mseOneHot(model_->activation(L), t, labels_.as<std::int32_t>(), m, classes_, nullptr, 1.0, nullptr,
+                &state_->eval_loss_sum, &state_->eval_correct, stream_);
+    else
+      softmaxCrossEntropy(model_->activation(L), t, labels_.as<std::int32_t>(), m, classes_, nullptr, 1.0, nullptr,
+                          &state_->eval_loss_sum, &state_->eval_correct, stream_);
+  }
+  auto* host = eval_host_.as<unsigned char>();
+  HL_CUDA(cudaMemcpyAsync(host, &state_->eval_loss_sum, sizeof(double), cudaMemcpyDeviceToHost, stream_));
+  HL_CUDA(cudaMemcpyAsync(host + sizeof(double), &state_->eval_correct, sizeof(unsigned long long),
+                          cudaMemcpyDeviceToHost, stream_));
+  HL_CUDA(cudaStreamSynchronize(stream_));
+  double loss_sum = 0;
+  unsigned long long correct = 0;
+  std::memcpy(&loss_sum, host, sizeof loss_sum);
+  std::memcpy(&correct, host + sizeof(double), sizeof correct);
+  const double denom = static_cast<double>(n) * (mse_ ? static_cast<double>(classes_) : 1.0);
+  r.val_loss = n ? loss_sum / denom : 0;
+  r.val_accuracy = n ? static_cast<double>(correct) / static_cast<double>(n) : 0;
+  r.wall_ms = msSince(t0_);
+  peakBytes();
+  return r;
+}
+
+bool CudaRunLoop::waitWhilePaused(std::int64_t step) {
+  if (!paused_.load()) return true;
+  poll(true);
+  emitEvent(step, EventKind::Paused, 0, "paused");
+  while (paused_.load() && !cancel_.load()) std::this_thread::sleep_for(std::chrono::milliseconds(20));
+  if (cancel_.load()) return false;
+  emitEvent(step, EventKind::Resumed, 0, "resumed");
+  return true;
+}
+
+RunSummary CudaRunLoop::train(RunSummary summary, std::int64_t total_steps, std::int64_t steps_per_epoch) {
+  summary_ = &summary;
+  if (!graph_note_.empty()) emitEvent(0, EventKind::Warning, 0, graph_note_);
+  const auto& tc = cfg_.training;
+  BatchSampler sampler(data_.train.count(), tc.batch_size, tc.seed, true, false);
+  std::int64_t step = 0;
+  for (int epoch = 0; epoch < tc.epochs && !stop_; ++epoch) {
+    sampler.startEpoch(epoch);
+    // The previous epoch's order upload must be done before its staging buffer is reused.
+    HL_CUDA(cudaEventSynchronize(order_copied_));
+    std::int64_t first_n = 0;
+    const std::int64_t* order = sampler.batch(0, &first_n);
+    const auto count = static_cast<std::size_t>(data_.train.count());
+    std::memcpy(order_host_.as<std::int64_t>(), order, count * 8);
+    HL_CUDA(cudaMemcpyAsync(order_.get(), order_host_.get(), count * 8, cudaMemcpyHostToDevice, stream_));
+    HL_CUDA(cudaEventRecord(order_copied_, stream_));
+    zero(&state_->cursor, sizeof(int), stream_);
+    for (std::int64_t b = 0; b < steps_per_epoch && !stop_; ++b) {
+      if (step >= total_steps) { stop_ = true; break; }
+      if (cancel_.load() || !waitWhilePaused(step)) {
+        poll(true);
+        if (summary.status != RunStatus::Diverged) {
+          summary.status = RunStatus::Cancelled;
+          emitEvent(step, EventKind::Cancelled, 0, "cancelled by the user at step " + std::to_string(step));
+        }
+        stop_ = true;
+        break;
+      }
+      ++step;
+      std::int64_t m = 0;
+      sampler.batch(b, &m);
+      const bool hist = tc.histogram_every > 0 && (step == 1 || step % tc.histogram_every == 0);
+      launchStep(step, epoch, m, hist);
+      poll(false);
+      const bool epoch_end = b + 1 == steps_per_epoch || step == total_steps;
+      const bool eval_now = tc.eval_every > 0 ? (step % tc.eval_every == 0 || step == total_steps) : epoch_end;
+      if (eval_now) {
+        poll(true);
+        if (stop_) break;
+        const EvalRecord ev = evaluate(step, epoch);
+        summary.final_val_loss = ev.val_loss;
+        summary.final_val_accuracy = ev.val_accuracy;
+        summary.best_val_accuracy = std::max(summary.best_val_accuracy, ev.val_accuracy);
+        if (summary.time_to_target_s < 0 && ev.val_accuracy >= tc.target_accuracy)
+          summary.time_to_target_s = ev.wall_ms / 1000.0;
+        obs_.onEval(ev);
+      }
+    }
+  }
+  const bool was_stopped_by_record = summary.status == RunStatus::Diverged;
+  if (!was_stopped_by_record) {
+    stop_ = false;
+    poll(true);
+  }
+  HL_CUDA(cudaStreamSynchronize(stream_));
+  summary.mean_samples_per_s = train_ms_ > 0 ? 1000.0 * static_cast<double>(samples_trained_) / train_ms_ : 0;
+  summary.peak_memory_bytes = peakBytes();
+  summary_ = nullptr;
+  return summary;
+}
+
+}  // namespace
+}  // namespace cuda
+
+std::string cudaBackendProblem(const RunConfig& cfg) {
+  const DeviceReport r = queryDevices();
+  if (r.gpus.empty()) return r.problem;
+  if (cfg.model.preset != "mlp" && !cuda::cudnnAvailable())
+    return "model.preset '" + cfg.model.preset + "' needs cuDNN, which this build of the CUDA backend lacks";
+  return "";
+}
+
+RunSummary runOnCuda(const RunConfig& cfg, const DataSplit& data, RunInfo info, RunObserver& observer,
+                     std::atomic<bool>& cancel, std::atomic<bool>& paused) {
+  using cuda::Clock;
+  const auto t0 = Clock::now();
+  RunSummary summary;
+  auto fail = [&](RunStatus status, const std::string& error) {
+    summary.status = status;
+    summary.error = error;
+    observer.onEvent({summary.steps, EventKind::RunFailed, 0, error, cuda::msSince(t0)});
+    summary.wall_time_s = cuda::msSince(t0) / 1000.0;
+    summary.ended_ms = cuda::unixMs();
+    observer.onRunFinished(summary);
+    return summary;
+  };
+  std::unique_ptr<cuda::CudaRunLoop> loop;
+  std::int64_t total_steps = 0, steps_per_epoch = 0;
+  try {
+    HL_CUDA(cudaSetDevice(0));
+    HL_CUDA(cudaFree(nullptr));  // creates the context now, so its memory is not counted as ours
+    cudaDeviceProp p{};
+    HL_CUDA(cudaGetDeviceProperties(&p, 0));
+    std::ostringstream dev;
+    dev << "cuda:0 " << p.name << " (" << std::fixed;
+    dev.precision(1);
+    dev << static_cast<double>(p.totalGlobalMem) / 1073741824.0 << " GiB, sm_" << p.major << p.minor << ")";
+    info.device = dev.str();
+    summary.device = info.device;
+    if (data.train.count() == 0) throw DataError("the training set is empty");
+    steps_per_epoch = (data.train.count() + cfg.training.batch_size - 1) / cfg.training.batch_size;
+    total_steps = steps_per_epoch * cfg.training.epochs;
+    if (cfg.training.max_steps > 0) total_steps = std::min(total_steps, cfg.training.max_steps);
+    loop = std::make_unique<cuda::CudaRunLoop>(cfg, data, observer, cancel, paused, total_steps, t0);
+    info.parameter_count = loop->parameterCount();
+  } catch (const std::exception& e) {
+    loop.reset();
+    observer.onRunStarted(info);
+    return fail(RunStatus::Failed, e.what());
+  }
+  info.total_steps = total_steps;
+  info.steps_per_epoch = steps_per_epoch;
+  observer.onRunStarted(info);
+  observer.onEvent({0, EventKind::RunStarted, 0,
+                    info.name + " on " + info.device + ", " + std::to_string(info.parameter_count) +
+                        " parameters, " + std::to_string(total_steps) + " steps",
+                    cuda::msSince(t0)});
+  try {
+    summary = loop->train(summary, total_steps, steps_per_epoch);
+  } catch (const std::exception& e) {
+    loop.reset();
+    return fail(RunStatus::Failed, std::string("engine error: ") + e.what());
+  }
+  loop.reset();
+  summary.wall_time_s = cuda::msSince(t0) / 1000.0;
+  summary.ended_ms = cuda::unixMs();
+  if (summary.status == RunStatus::Completed)
+    observer.onEvent({summary.steps, EventKind::RunFinished, summary.final_val_accuracy,
+                      "finished: val accuracy " + cuda::formatNumber(summary.final_val_accuracy),
+                      cuda::msSince(t0)});
+  observer.onRunFinished(summary);
+  return summary;
+}
+
+}  // namespace halflab
