@@ -50,6 +50,8 @@ MetricPlot* makeAccuracyPlot(QWidget* parent) {
                            {{QObject::tr("train"), &RunTrace::train_acc, true, Qt::DashLine, false, true},
                             {QObject::tr("val"), &RunTrace::val_acc, true, Qt::SolidLine, false, true}},
                            parent);
+  // Accuracy rises towards the top right: keep the legend out of its way.
+  p->axisRect()->insetLayout()->setInsetAlignment(0, Qt::AlignBottom | Qt::AlignRight);
   return p;
 }
 

@@ -22,6 +22,8 @@ ScalePlot::ScalePlot(QWidget* parent) : HalflabPlot(tr("Loss scale (log2) and ov
   ticker->setLogBase(2);
   ticker->setSubTickCount(0);
   yAxis->setTicker(ticker);
+  // The saw-tooth lives near the top and FP32 sits at 2^0: the middle right is free.
+  axisRect()->insetLayout()->setInsetAlignment(0, Qt::AlignVCenter | Qt::AlignRight);
 }
 
 void ScalePlot::rebuild() {

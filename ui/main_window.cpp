@@ -47,7 +47,7 @@ QString formatDuration(double seconds) {
 bool isImageDataset(const std::string& kind) { return kind == "fashion-mnist" || kind == "mnist" || kind == "cifar10"; }
 }  // namespace
 
-MainWindow::MainWindow(const QString& store_path, QWidget* parent) : QMainWindow(parent) {
+MainWindow::MainWindow(const QString& store_path, bool quiet, QWidget* parent) : QMainWindow(parent), quiet_(quiet) {
   initResources();
   setWindowTitle(tr("HalfLab — mixed-precision workbench"));
   setWindowIcon(QIcon(":/icons/halflab.svg"));
@@ -198,6 +198,18 @@ void MainWindow::buildActions() {
     if (!f.open(QIODevice::WriteOnly)) return showError(tr("Cannot save config"), f.errorString());
     f.write(QByteArray::fromStdString(config_->config().toJsonText()));
   });
+  auto* presets = file->addMenu(tr("Presets"));
+  for (const QString& name : QDir(":/presets").entryList({"*.json"}, QDir::Files, QDir::Name)) {
+    presets->addAction(QFileInfo(name).completeBaseName().replace('_', ' '), this, [this, name] {
+      QFile f(":/presets/" + name);
+      f.open(QIODevice::ReadOnly);
+      try {
+        config_->setConfig(RunConfig::fromJsonText(f.readAll().toStdString()));
+      } catch (const std::exception& e) {
+        showError(tr("Cannot load preset"), QString::fromUtf8(e.what()));
+      }
+    });
+  }
   auto* export_action = file->addAction(tr("&Export…"), this, &MainWindow::exportDialog);
   export_action->setShortcut(QKeySequence(Qt::CTRL | Qt::Key_E));
   file->addSeparator();

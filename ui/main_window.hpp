@@ -30,7 +30,8 @@ class MainWindow : public QMainWindow {
   Q_OBJECT
  public:
   // store_path: the run store; empty = the one in QSettings, else defaultStorePath().
-  explicit MainWindow(const QString& store_path = {}, QWidget* parent = nullptr);
+  // quiet: no modal dialogs (tests, scripted runs); see setQuiet().
+  explicit MainWindow(const QString& store_path = {}, bool quiet = false, QWidget* parent = nullptr);
   ~MainWindow() override;
 
   ConfigPanel* configPanel() const { return config_; }

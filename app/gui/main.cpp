@@ -27,6 +27,9 @@ RunConfig demoConfig(int steps) {
   cfg.training.max_steps = steps;
   cfg.training.eval_every = 20;
   cfg.training.histogram_every = 5;
+  // Start too high and grow quickly, so even a short demo shows back-offs and growth.
+  cfg.precision.scaler.init_scale = 16777216;
+  cfg.precision.scaler.growth_interval = 25;
   return cfg;
 }
 
@@ -69,8 +72,7 @@ int main(int argc, char** argv) {
   }
 
   const bool scripted = parser.isSet(shot_opt) || parser.isSet(latency_opt);
-  MainWindow window(parser.value(store_opt));
-  window.setQuiet(scripted);
+  MainWindow window(parser.value(store_opt), scripted);
   window.show();
   const int steps = parser.value(steps_opt).toInt();
 

@@ -83,8 +83,7 @@ class TestGuiExports : public QObject {
     const QString db = dir_.filePath("runs.sqlite");
     writeRun(db, "fp32", 0.80, 10.0);
     writeRun(db, "fp16-amp", 0.81, 5.0);
-    window_ = std::make_unique<MainWindow>(db);
-    window_->setQuiet(true);
+    window_ = std::make_unique<MainWindow>(db, /*quiet=*/true);
     window_->resize(1400, 900);
     window_->show();
     QCOMPARE(window_->runBrowser()->listedCount(), 2);

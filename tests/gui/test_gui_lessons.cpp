@@ -23,7 +23,7 @@ class TestGuiLessons : public QObject {
       QVERIFY2(panel.plot(l.watch) != nullptr, qPrintable(l.id + " watches unknown plot " + l.watch));
       QVERIFY(!l.explanation.isEmpty());
       // Short enough for a CPU: a step cap or a small training subset.
-      QVERIFY2(l.config.training.max_steps > 0 && l.config.training.max_steps <= 1000, qPrintable(l.id));
+      QVERIFY2(l.config.training.max_steps > 0 && l.config.training.max_steps <= 2000, qPrintable(l.id));
     }
   }
 

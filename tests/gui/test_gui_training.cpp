@@ -91,8 +91,7 @@ class TestGuiTraining : public QObject {
   }
 
   void shortRunThroughTheWorkerThread() {
-    MainWindow window(store());
-    window.setQuiet(true);
+    MainWindow window(store(), /*quiet=*/true);
     window.configPanel()->setConfig(spiralsConfig(40));
     QSignalSpy finished(&window, &MainWindow::batchFinished);
     QVERIFY(window.startRun());
@@ -119,8 +118,7 @@ class TestGuiTraining : public QObject {
   }
 
   void abRunsTwoModesWithTheSameSeed() {
-    MainWindow window(store());
-    window.setQuiet(true);
+    MainWindow window(store(), /*quiet=*/true);
     window.configPanel()->setConfig(spiralsConfig(30));
     QSignalSpy finished(&window, &MainWindow::batchFinished);
     const auto before = RunStore::open(store().toStdString()).listRuns().size();
@@ -139,9 +137,10 @@ class TestGuiTraining : public QObject {
   }
 
   void pauseAndStop() {
-    MainWindow window(store());
-    window.setQuiet(true);
-    window.configPanel()->setConfig(spiralsConfig(100000));
+    MainWindow window(store(), /*quiet=*/true);
+    RunConfig endless = spiralsConfig(0);
+    endless.training.epochs = 100000;  // far longer than the test waits
+    window.configPanel()->setConfig(endless);
     QSignalSpy finished(&window, &MainWindow::batchFinished);
     QVERIFY(window.startRun());
     QTRY_VERIFY_WITH_TIMEOUT(window.session()->progress().step > 3, 60000);
@@ -161,8 +160,7 @@ class TestGuiTraining : public QObject {
   }
 
   void badDatasetFolderIsAClearError() {
-    MainWindow window(store());
-    window.setQuiet(true);
+    MainWindow window(store(), /*quiet=*/true);
     RunConfig cfg = spiralsConfig(10);
     cfg.dataset.kind = "fashion-mnist";
     cfg.dataset.path = dir_.filePath("no-such-folder").toStdString();
@@ -180,8 +178,7 @@ class TestGuiTraining : public QObject {
       QVERIFY(f.open(QIODevice::WriteOnly));
       f.write("this is not an IDX file");
     }
-    MainWindow window(store());
-    window.setQuiet(true);
+    MainWindow window(store(), /*quiet=*/true);
     RunConfig cfg = spiralsConfig(10);
     cfg.dataset.kind = "fashion-mnist";
     cfg.dataset.path = data.path().toStdString();
@@ -198,8 +195,7 @@ class TestGuiTraining : public QObject {
     QVERIFY(f.open(QIODevice::WriteOnly));
     f.write(QByteArray(4096, 'x'));
     f.close();
-    MainWindow window(bad);
-    window.setQuiet(true);
+    MainWindow window(bad, /*quiet=*/true);
     QVERIFY2(window.lastError().contains("not-a-db.sqlite"), qPrintable(window.lastError()));
   }
 
