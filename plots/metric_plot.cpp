@@ -64,7 +64,8 @@ MetricPlot* makeThroughputPlot(QWidget* parent) {
 MetricPlot* makeRoundingPlot(QWidget* parent) {
   return new MetricPlot(
       QObject::tr("Gradient rounding and stalled updates"), QObject::tr("% of elements"),
-      {{QObject::tr("underflow→0"), &RunTrace::underflow_pct, false, Qt::SolidLine},
+      {{QObject::tr("zero weight grads"), &RunTrace::zero_grad_pct, false, Qt::DashDotLine},
+       {QObject::tr("underflow→0"), &RunTrace::underflow_pct, false, Qt::SolidLine},
        {QObject::tr("subnormal"), &RunTrace::subnormal_pct, false, Qt::DashLine},
        {QObject::tr("stalled updates"), &RunTrace::stalled_pct, false, Qt::DotLine}},
       parent);

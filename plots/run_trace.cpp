@@ -23,6 +23,7 @@ void RunTrace::add(const StepRecord& r) {
   subnormal_pct.push_back(percentOf(r.subnormal, r.grad_elements));
   overflow_count.push_back(static_cast<double>(r.overflow));
   stalled_pct.push_back(percentOf(r.stalled_updates, r.updated_elements));
+  zero_grad_pct.push_back(percentOf(r.zero_weight_grads, r.weight_grad_elements));
   if (r.found_inf || r.skipped) {
     inf_step.push_back(x);
     inf_wall_s.push_back(t);
@@ -49,7 +50,7 @@ void RunTrace::add(const HistogramRecord& r) {
 
 void RunTrace::clear() {
   for (auto* v : {&step, &wall_s, &loss, &scale_after, &samples_per_s, &grad_norm, &underflow_pct,
-                  &subnormal_pct, &overflow_count, &stalled_pct, &inf_step, &inf_wall_s,
+                  &subnormal_pct, &overflow_count, &stalled_pct, &zero_grad_pct, &inf_step, &inf_wall_s,
                   &inf_scale_before, &inf_scale_after, &eval_step, &eval_wall_s, &train_loss,
                   &train_acc, &val_loss, &val_acc})
     v->clear();

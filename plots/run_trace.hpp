@@ -21,7 +21,7 @@ struct RunTrace {
 
   // One entry per step record.
   QVector<double> step, wall_s, loss, scale_after, samples_per_s, grad_norm;
-  QVector<double> underflow_pct, subnormal_pct, overflow_count, stalled_pct;
+  QVector<double> underflow_pct, subnormal_pct, overflow_count, stalled_pct, zero_grad_pct;
   // Steps whose gradients were non-finite (overflow) or whose update was skipped.
   QVector<double> inf_step, inf_wall_s, inf_scale_before, inf_scale_after;
   // One entry per eval record.

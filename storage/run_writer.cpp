@@ -84,13 +84,17 @@ struct LatestValue {
 enum MetricKey : int {
   kLoss, kScale, kScaleBefore, kFoundInf, kSkipped, kGradNorm, kLr, kStepTimeMs,
   kSamplesPerS, kUnderflow, kSubnormal, kOverflow, kGradElements, kStalledUpdates,
+  kUpdatedElements, kZeroWeightGrads, kWeightGradElements,
   kGrowthTracker, kHysteresis, kTrainLoss, kTrainAccuracy, kValLoss, kValAccuracy, kKeyCount
 };
 constexpr const char* kMetricKeyNames[kKeyCount] = {
     "loss", "scale", "scale_before", "found_inf", "skipped", "grad_norm", "lr",
     "step_time_ms", "samples_per_s", "underflow", "subnormal", "overflow", "grad_elements",
-    "stalled_updates", "growth_tracker", "hysteresis", "train_loss", "train_accuracy",
+    "stalled_updates", "updated_elements", "zero_weight_grads", "weight_grad_elements",
+    "growth_tracker", "hysteresis", "train_loss", "train_accuracy",
     "val_loss", "val_accuracy"};
+
+constexpr int kStepMetricCount = kTrainLoss;  // keys written per step record
 
 using LatestTable = std::array<std::optional<LatestValue>, kKeyCount>;
 
@@ -281,9 +285,12 @@ struct RunWriter::Impl {
         m(kOverflow, static_cast<double>(r.overflow));
         m(kGradElements, static_cast<double>(r.grad_elements));
         m(kStalledUpdates, static_cast<double>(r.stalled_updates));
+        m(kUpdatedElements, static_cast<double>(r.updated_elements));
+        m(kZeroWeightGrads, static_cast<double>(r.zero_weight_grads));
+        m(kWeightGradElements, static_cast<double>(r.weight_grad_elements));
         m(kGrowthTracker, r.growth_tracker);
         m(kHysteresis, r.hysteresis);
-        rows += 16;
+        rows += kStepMetricCount;
       }
       for (const EvalRecord& r : b.evals) {
         insertMetric(id, kTrainLoss, r.step, r.train_loss, r.wall_ms, touched);

@@ -39,6 +39,10 @@ std::shared_ptr<RunTrace> loadStoredTrace(const RunStore& store, const RunRow& r
   fill("subnormal", [](StepRecord& r, double v) { r.subnormal = static_cast<std::int64_t>(v); });
   fill("overflow", [](StepRecord& r, double v) { r.overflow = static_cast<std::int64_t>(v); });
   fill("grad_elements", [](StepRecord& r, double v) { r.grad_elements = static_cast<std::int64_t>(v); });
+  fill("stalled_updates", [](StepRecord& r, double v) { r.stalled_updates = static_cast<std::int64_t>(v); });
+  fill("updated_elements", [](StepRecord& r, double v) { r.updated_elements = static_cast<std::int64_t>(v); });
+  fill("zero_weight_grads", [](StepRecord& r, double v) { r.zero_weight_grads = static_cast<std::int64_t>(v); });
+  fill("weight_grad_elements", [](StepRecord& r, double v) { r.weight_grad_elements = static_cast<std::int64_t>(v); });
   for (const auto& [step, r] : steps) trace->add(r);
 
   std::map<std::int64_t, EvalRecord> evals;

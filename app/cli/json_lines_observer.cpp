@@ -31,7 +31,8 @@ void JsonLinesObserver::onStep(const StepRecord& r) {
          {"step_time_ms", r.step_time_ms}, {"samples_per_s", r.samples_per_s}, {"wall_ms", r.wall_ms},
          {"grad_elements", r.grad_elements}, {"underflow", r.underflow}, {"subnormal", r.subnormal},
          {"overflow", r.overflow}, {"stalled_updates", r.stalled_updates},
-         {"updated_elements", r.updated_elements}};
+         {"updated_elements", r.updated_elements}, {"zero_weight_grads", r.zero_weight_grads},
+         {"weight_grad_elements", r.weight_grad_elements}};
   std::fprintf(out_, "%s\n", j.dump().c_str());
 }
 

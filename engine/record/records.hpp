@@ -49,6 +49,11 @@ struct StepRecord {
   // (fp16-pure stagnation); counted on applied steps.
   std::int64_t stalled_updates = 0;
   std::int64_t updated_elements = 0;
+  // Weight-gradient elements that are exactly zero as stored by the backward pass (before
+  // unscaling): where upstream gradients underflowed, everything below them is zero too,
+  // which the per-rounding underflow count above does not see.
+  std::int64_t zero_weight_grads = 0;
+  std::int64_t weight_grad_elements = 0;
 };
 
 struct EvalRecord {

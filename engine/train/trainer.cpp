@@ -10,6 +10,9 @@
 
 #include "engine/backend/cpu/cpu_ops.hpp"
 #include "engine/backend/device.hpp"
+#if HALFLAB_WITH_CUDA
+#include "engine/backend/cuda/cuda_run.hpp"
+#endif
 #include "engine/data/loaders.hpp"
 #include "engine/model/loss.hpp"
 #include "engine/model/model_factory.hpp"
@@ -55,11 +58,14 @@ std::string formatNumber(double v) {
 struct UnscaleResult {
   bool found_inf = false;
   double norm = 0;
+  std::int64_t zeros = 0;     // elements that were exactly zero before unscaling
+  std::int64_t elements = 0;
 };
 
 UnscaleResult unscaleCheckAndNorm(const std::vector<Parameter*>& params, float inv_scale) {
   float probe = 0.0f;
   double sq = 0;
+  std::int64_t zeros = 0, elements = 0;
   for (auto* p : params) {
     float* g = p->grad.ptr();
     const std::size_t n = p->grad.data.size();
@@ -68,7 +74,9 @@ UnscaleResult unscaleCheckAndNorm(const std::vector<Parameter*>& params, float i
     for (std::size_t start = 0; start < n; start += kBlock) {
       const std::size_t end = std::min(n, start + kBlock);
       float acc = 0.0f, block_sq = 0.0f;
+      int block_zeros = 0;
       for (std::size_t i = start; i < end; ++i) {
+        block_zeros += g[i] == 0.0f;
         const float v = g[i] * inv_scale;
         g[i] = v;
         acc += v - v;
@@ -76,12 +84,16 @@ UnscaleResult unscaleCheckAndNorm(const std::vector<Parameter*>& params, float i
       }
       probe += acc;
       sq += static_cast<double>(block_sq);
+      zeros += block_zeros;
     }
+    elements += static_cast<std::int64_t>(n);
     p->grad.format = Format::FP32;
   }
   UnscaleResult r;
   r.found_inf = !(probe == 0.0f);
   r.norm = r.found_inf ? std::numeric_limits<double>::infinity() : std::sqrt(sq);
+  r.zeros = zeros;
+  r.elements = elements;
   return r;
 }
 
@@ -357,6 +369,8 @@ RunSummary RunLoop::train(RunSummary summary, Clock::time_point t0, std::int64_t
       rec.growth_tracker = st.growth_tracker;
       rec.hysteresis = st.hysteresis;
       rec.grad_norm = unscaled.norm;
+      rec.zero_weight_grads = unscaled.zeros;
+      rec.weight_grad_elements = unscaled.elements;
       rec.grad_elements = ctx_.grad_counts.total;
       rec.underflow = ctx_.grad_counts.underflow;
       rec.subnormal = ctx_.grad_counts.subnormal;
@@ -471,14 +485,22 @@ RunSummary Trainer::run(RunObserver& observer) {
   std::int64_t total_steps = 0, steps_per_epoch = 0;
   std::string device_note;
   if (cfg_.training.device != "cpu") {
-    // The training ops run on the CPU backend in this version; say so plainly when the
-    // user asked for a GPU rather than pretending.
-    const DeviceReport devices = queryDevices();
-    if (!devices.gpus.empty())
-      device_note = "GPU " + devices.gpus.front().name +
-                    " found, but the CUDA training backend is not available yet: running on the CPU backend";
-    else
-      device_note = devices.problem + ": running on the CPU backend";
+#if HALFLAB_WITH_CUDA
+    // The CUDA twin of this loop takes the run when a usable GPU supports the config.
+    const std::string problem = cudaBackendProblem(cfg_);
+    if (problem.empty()) {
+      try {
+        if (!data_) data_ = loadDataFor(cfg_);
+      } catch (const std::exception& e) {
+        observer.onRunStarted(info);
+        return fail(RunStatus::Failed, e.what());
+      }
+      return runOnCuda(cfg_, *data_, info, observer, cancel_, paused_);
+    }
+    device_note = problem + ": running on the CPU backend";
+#else
+    device_note = queryDevices().problem + ": running on the CPU backend";
+#endif
     if (cfg_.training.device == "auto") device_note.clear();
   }
   try {

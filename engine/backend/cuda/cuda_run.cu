@@ -278,8 +278,9 @@ void CudaRunLoop::enqueueHistograms(std::int64_t m) {
 }
 
 bool CudaRunLoop::captureGraphs() {
+  // Relaxed mode: cuBLASLt builds its plans (host work) on first use, inside the capture.
   auto capture = [&](auto&& enqueue, cudaGraphExec_t* exec) {
-    HL_CUDA(cudaStreamBeginCapture(stream_, cudaStreamCaptureModeThreadLocal));
+    HL_CUDA(cudaStreamBeginCapture(stream_, cudaStreamCaptureModeRelaxed));
     cudaGraph_t graph = nullptr;
     try {
       enqueue();

@@ -171,7 +171,7 @@ class TestRunStore : public QObject {
       sum.ended_ms = info.started_ms + 360;
       w.onRunFinished(sum);
       QVERIFY2(w.lastError().empty(), w.lastError().c_str());
-      QCOMPARE(w.committedMetricRows(), std::int64_t{120 * 16 + 4});
+      QCOMPARE(w.committedMetricRows(), std::int64_t{120 * 19 + 4});
     }
     RunStore s = RunStore::open(path, StoreOpenMode::ReadOnly);
     const RunRow r = s.run(id);
@@ -202,8 +202,8 @@ class TestRunStore : public QObject {
     const std::vector<std::string> expected_keys{
         "found_inf", "grad_elements", "grad_norm", "growth_tracker", "hysteresis", "loss", "lr",
         "overflow", "samples_per_s", "scale", "scale_before", "skipped", "stalled_updates",
-        "step_time_ms", "subnormal", "train_accuracy", "train_loss", "underflow", "val_accuracy",
-        "val_loss"};
+        "step_time_ms", "subnormal", "train_accuracy", "train_loss", "underflow",
+        "updated_elements", "val_accuracy", "val_loss", "weight_grad_elements", "zero_weight_grads"};
     QCOMPARE(s.metricKeys(id), expected_keys);
 
     const auto loss = s.metricSeries(id, "loss");
@@ -532,7 +532,7 @@ class TestRunStore : public QObject {
       }
     }
     QVERIFY(found);
-    QCOMPARE(rows, std::size_t{(12 + 8) * 16 + 2 * 4});
+    QCOMPARE(rows, std::size_t{(12 + 8) * 19 + 2 * 4});
 
     const std::string json_path = file("out.json");
     exportRuns(s, {b}, ExportFormat::Json, json_path);
@@ -618,11 +618,11 @@ class TestRunStore : public QObject {
   void benchWriter() {
     const WriterBenchResult r = benchmarkRunWriter(file("bench.sqlite"), 50000);
     QVERIFY2(r.error.empty(), r.error.c_str());
-    QCOMPARE(r.metric_rows, std::int64_t{50000 * 16});
+    QCOMPARE(r.metric_rows, std::int64_t{50000 * 19});
     qInfo("RunWriter: %lld metric rows in %.3f s = %.0f rows/s (onStep mean %.0f ns, max %.1f us)",
           static_cast<long long>(r.metric_rows), r.seconds, r.rows_per_s, r.mean_push_ns,
           r.max_push_us);
-    QCOMPARE(count(file("bench.sqlite"), "SELECT count(*) FROM metrics"), std::int64_t{800000});
+    QCOMPARE(count(file("bench.sqlite"), "SELECT count(*) FROM metrics"), std::int64_t{950000});
   }
 
   void defaultPath() {

@@ -116,7 +116,7 @@ class TestRunsCli : public QObject {
     QCOMPARE(header, std::string("run,step,key,value,wall_time"));
     int rows = 0;
     for (std::string line; std::getline(in, line);) ++rows;
-    QCOMPARE(rows, 2 * (50 * 16 + 4));
+    QCOMPARE(rows, 2 * (50 * 19 + 4));
 
     const QString json = dir_.filePath("r.json");
     r = cli({"runs", "--db", db(), "export", "2", "--out", json});  // format from extension
@@ -173,7 +173,7 @@ class TestRunsCli : public QObject {
   void benchWriter() {
     const CliResult r = cli({"runs", "bench-writer", "--steps", "5000"});
     QCOMPARE(r.code, 0);
-    QVERIFY2(r.out.contains("80000 metric rows") && r.out.contains("rows/s"), qPrintable(r.out));
+    QVERIFY2(r.out.contains("95000 metric rows") && r.out.contains("rows/s"), qPrintable(r.out));
     qInfo("%s", qPrintable(r.out.trimmed()));
   }
 };

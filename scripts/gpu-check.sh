@@ -1,0 +1,129 @@
+#!/usr/bin/env bash
+# Builds the CUDA backend on a GPU machine, runs its parity checks against the CPU
+# backend (halflab-gpu-check, no Qt needed) and benchmarks it beside PyTorch eager
+# (tests/perf/peer_pytorch_gpu.py), then prints one table.
+#
+# The GPU machine has nvcc, cmake, PyTorch and the nvidia pip wheels but no Qt and no
+# Debian -dev packages. HalfLab's configure needs, besides CUDA:
+#   OpenBLAS (cblas.h, libopenblas + libgfortran), zlib, nlohmann_json 3, CLI11 2,
+#   SQLiteCpp (+ sqlite3), and oneDNN if engine/CMakeLists.txt asks for it.
+# None of these can be pip-installed as CMake packages, so they are carried: on a machine
+# with the Debian packages run
+#     scripts/gpu-check.sh --pack-deps shared/gpu-deps
+# which copies the headers, libraries and CMake package files into one prefix; carry that
+# folder and on the GPU machine run
+#     scripts/gpu-check.sh --deps shared/gpu-deps
+# cuDNN: the toolkit's copy is used when present, else the pip wheel nvidia-cudnn-cu12
+# (found through python3 -c 'import nvidia.cudnn'), passed as -DHALFLAB_CUDNN_ROOT.
+#
+# Usage: scripts/gpu-check.sh [--deps PREFIX] [--build DIR] [--batch N] [--steps N]
+#                             [--skip-checks] [--skip-bench]
+#        scripts/gpu-check.sh --pack-deps OUT
+set -euo pipefail
+
+ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
+BUILD="$ROOT/build-gpu"
+DEPS=""
+BATCH=128
+STEPS=200
+RUN_CHECKS=1
+RUN_BENCH=1
+PACK=""
+
+die() { echo "gpu-check.sh: $*" >&2; exit 2; }
+
+while [[ $# -gt 0 ]]; do
+  case "$1" in
+    --deps) DEPS="$(cd "${2:?--deps needs a folder}" && pwd)"; shift 2 ;;
+    --build) BUILD="${2:?--build needs a folder}"; shift 2 ;;
+    --batch) BATCH="${2:?}"; shift 2 ;;
+    --steps) STEPS="${2:?}"; shift 2 ;;
+    --skip-checks) RUN_CHECKS=0; shift ;;
+    --skip-bench) RUN_BENCH=0; shift ;;
+    --pack-deps) PACK="${2:?--pack-deps needs an output folder}"; shift 2 ;;
+    -h|--help) sed -n '2,24p' "$0"; exit 0 ;;
+    *) die "unknown argument '$1' (see --help)" ;;
+  esac
+done
+
+# --- Packing the non-CUDA dependencies (run where the Debian packages are installed) ---
+if [[ -n "$PACK" ]]; then
+  mkdir -p "$PACK/include" "$PACK/lib" "$PACK/lib/cmake" "$PACK/share"
+  arch_lib=/usr/lib/x86_64-linux-gnu
+  copy() { for f in "$@"; do [[ -e "$f" ]] && cp -a "$f" "$2" 2>/dev/null || true; done; }
+  cp -a /usr/include/nlohmann "$PACK/include/"
+  cp -a /usr/include/CLI "$PACK/include/"
+  cp -a /usr/include/SQLiteCpp "$PACK/include/"
+  cp -a /usr/include/sqlite3.h /usr/include/sqlite3ext.h /usr/include/zlib.h /usr/include/zconf.h "$PACK/include/"
+  cp -a /usr/include/x86_64-linux-gnu/cblas.h "$PACK/include/" 2>/dev/null || cp -a /usr/include/cblas.h "$PACK/include/" 2>/dev/null || true
+  cp -a /usr/include/x86_64-linux-gnu/openblas_config.h "$PACK/include/" 2>/dev/null || true
+  for pat in 'libopenblas*.so*' 'libblas.so*' 'libgfortran.so*' 'libquadmath.so*' 'libz.so*' 'libz.a' \
+             'libsqlite3.so*' 'libSQLiteCpp*' 'libdnnl.so*'; do
+    find "$arch_lib" -maxdepth 2 -name "$pat" -exec cp -a {} "$PACK/lib/" \; 2>/dev/null || true
+  done
+  for pkg in nlohmann_json CLI11 SQLiteCpp dnnl; do
+    for d in "$arch_lib/cmake/$pkg" /usr/share/cmake/$pkg /usr/lib/cmake/$pkg; do
+      [[ -d "$d" ]] && cp -a "$d" "$PACK/lib/cmake/"
+    done
+  done
+  [[ -d /usr/share/pkgconfig ]] && mkdir -p "$PACK/share/pkgconfig" && cp -a /usr/share/pkgconfig/nlohmann_json.pc "$PACK/share/pkgconfig/" 2>/dev/null || true
+  echo "packed into $PACK ($(du -sh "$PACK" | cut -f1)); carry it and pass --deps $PACK on the GPU machine"
+  exit 0
+fi
+
+command -v nvcc >/dev/null || [[ -x /usr/local/cuda/bin/nvcc ]] || die "nvcc not found (add the CUDA toolkit's bin to PATH)"
+command -v cmake >/dev/null || die "cmake not found"
+export PATH="$PATH:/usr/local/cuda/bin"
+
+CMAKE_ARGS=(-DHALFLAB_WITH_GUI=OFF -DHALFLAB_BUILD_TESTS=OFF -DHALFLAB_WITH_CUDA=ON -DCMAKE_BUILD_TYPE=Release)
+if [[ -n "$DEPS" ]]; then
+  CMAKE_ARGS+=("-DCMAKE_PREFIX_PATH=$DEPS" "-DCMAKE_LIBRARY_PATH=$DEPS/lib" "-DCMAKE_INCLUDE_PATH=$DEPS/include")
+  export LD_LIBRARY_PATH="$DEPS/lib${LD_LIBRARY_PATH:+:$LD_LIBRARY_PATH}"
+fi
+# cuDNN from the pip wheel when the toolkit has none.
+if ! ls /usr/local/cuda/include/cudnn.h >/dev/null 2>&1; then
+  CUDNN_ROOT="$(python3 -c 'import nvidia.cudnn, os; print(os.path.dirname(nvidia.cudnn.__file__))' 2>/dev/null || true)"
+  if [[ -n "$CUDNN_ROOT" && -d "$CUDNN_ROOT" ]]; then
+    CMAKE_ARGS+=("-DHALFLAB_CUDNN_ROOT=$CUDNN_ROOT")
+    export LD_LIBRARY_PATH="$CUDNN_ROOT/lib${LD_LIBRARY_PATH:+:$LD_LIBRARY_PATH}"
+  fi
+fi
+# cuBLAS from the pip wheel when the toolkit's is missing at run time.
+CUBLAS_ROOT="$(python3 -c 'import nvidia.cublas, os; print(os.path.dirname(nvidia.cublas.__file__))' 2>/dev/null || true)"
+[[ -n "$CUBLAS_ROOT" && -d "$CUBLAS_ROOT/lib" ]] && export LD_LIBRARY_PATH="${LD_LIBRARY_PATH:+$LD_LIBRARY_PATH:}$CUBLAS_ROOT/lib"
+
+GEN=()
+command -v ninja >/dev/null && GEN=(-G Ninja)
+echo "== configure ($BUILD)"
+cmake -S "$ROOT" -B "$BUILD" "${GEN[@]}" "${CMAKE_ARGS[@]}" \
+  || die "configure failed: the non-CUDA dependencies are probably missing; see the header of this script (--pack-deps / --deps)"
+echo "== build"
+cmake --build "$BUILD" --target halflab-gpu-check halflab-cli -j "$(nproc)"
+CHECK="$(find "$BUILD" -name halflab-gpu-check -type f -perm -u+x | head -1)"
+[[ -x "$CHECK" ]] || die "halflab-gpu-check was not built"
+
+nvidia-smi --query-gpu=name,memory.total,driver_version --format=csv,noheader 2>/dev/null || true
+status=0
+if [[ $RUN_CHECKS == 1 ]]; then
+  echo "== parity checks (CUDA backend vs CPU backend)"
+  "$CHECK" || status=1
+fi
+
+if [[ $RUN_BENCH == 1 ]]; then
+  echo "== benchmark: HalfLab CUDA vs PyTorch eager, batch $BATCH, $STEPS timed steps"
+  OURS="$("$CHECK" --bench --batch "$BATCH" --steps "$STEPS" --json)"
+  PEER="$(python3 "$ROOT/tests/perf/peer_pytorch_gpu.py" --batch "$BATCH" --steps "$STEPS" --json || echo '[]')"
+  python3 - "$OURS" "$PEER" <<'PY'
+import json, sys
+ours, peer = json.loads(sys.argv[1]), json.loads(sys.argv[2])
+key = lambda r: (r["model"], r["mode"])
+p = {key(r): r for r in peer}
+print(f"{'model':8} {'mode':9} {'halflab samples/s':>18} {'pytorch samples/s':>18} {'ratio':>7} {'halflab MiB':>12} {'pytorch MiB':>12}  status")
+for r in ours:
+    q = p.get(key(r))
+    ratio = (r["samples_per_s"] / q["samples_per_s"]) if q and q["samples_per_s"] else float("nan")
+    print(f"{r['model']:8} {r['mode']:9} {r['samples_per_s']:18.0f} {q['samples_per_s'] if q else float('nan'):18.0f} "
+          f"{ratio:7.2f} {r['memory_mib']:12.1f} {q['memory_mib'] if q else float('nan'):12.1f}  {r['status']}")
+PY
+fi
+exit $status
