@@ -1,6 +1,8 @@
 // halflab: the Qt workbench. Scripted options make it usable for screenshots and
 // benchmarks without a person at the keyboard.
 #include <cstdio>
+#include <cstdlib>
+#include <string>
 
 #include <QApplication>
 #include <QCommandLineParser>
@@ -43,6 +45,13 @@ void grabTo(MainWindow& window, const QString& path) {
 }  // namespace
 
 int main(int argc, char** argv) {
+  // --help and --version need no screen: print them even where no display is set.
+  for (int i = 1; i < argc; ++i) {
+    const std::string a = argv[i];
+    if ((a == "-h" || a == "--help" || a == "-v" || a == "--version") && !std::getenv("DISPLAY") &&
+        !std::getenv("WAYLAND_DISPLAY") && !std::getenv("QT_QPA_PLATFORM"))
+      setenv("QT_QPA_PLATFORM", "offscreen", 1);
+  }
   QApplication app(argc, argv);
   initResources();
   QApplication::setOrganizationName("HalfLab");

@@ -1,6 +1,5 @@
 #include "engine/model/conv2d.hpp"
 
-#include <algorithm>
 #include <cmath>
 
 #include "engine/model/init.hpp"
@@ -31,53 +30,35 @@ Shape Conv2d::outputShape(const Shape& in) const {
   return {g.batch, out_c_, g.outH(), g.outW()};
 }
 
-// Layout (see cpu_ops.hpp): cols_ is patch-major [patch, N*P] and pixels_ is
-// channel-major [OC, N*P], so the GEMM has the long N*P side as its row dimension (what
-// OpenBLAS's kernels want) and im2col/col2im move whole rows.
+// The convolutions themselves are strict fp32 (oneDNN). Precision modes act around them:
+// fp16/bf16 modes hand in exactly representable x and W and round the results here; TF32
+// mode hands in TF32-rounded copies of every convolution input (x, W, dy) and keeps fp32
+// outputs, like the GEMMs in Linear.
 void Conv2d::forward(const Tensor& x, Tensor& y, ExecContext& ctx) {
   const auto g = geometry(x.shape);
-  const std::int64_t rows = g.batch * g.outPixels(), patch = g.patchSize();
-  cols_.resize(static_cast<std::size_t>(rows * patch));
-  cpu::im2colPatchMajor(g, x.ptr(), cols_.data());
-  if (ctx.policy.gemm_input == Format::TF32) roundBuffer(Format::TF32, cols_.data(), cols_.size());
-  // pixels[oc, row] = bias[oc] + sum_k W[oc, k] * cols[k, row]
-  pixels_.resize(static_cast<std::size_t>(rows * out_c_));
-  const float* b = bias_.compute().ptr();
-  for (std::int64_t c = 0; c < out_c_; ++c)
-    std::fill(pixels_.data() + c * rows, pixels_.data() + (c + 1) * rows, b[c]);
+  const float* x_in = ctx.gemmInput(x, scratch_x_);
   const float* w = ctx.gemmInput(weight_.compute(), scratch_w_);
-  cpu::gemm(false, false, out_c_, rows, patch, 1.0f, w, cols_.data(), 1.0f, pixels_.data());
   y.reshapeTo(outputShape(x.shape));
-  cpu::channelMajorToBatch(pixels_.data(), y.ptr(), g.batch, out_c_, g.outPixels());
+  conv_.forward(g, x_in, w, bias_.compute().ptr(), y.ptr());
   ctx.roundOutput(y);
 }
 
 void Conv2d::backward(const Tensor& x, const Tensor&, const Tensor& dy, Tensor* dx,
                       ExecContext& ctx) {
   const auto g = geometry(x.shape);
-  const std::int64_t rows = g.batch * g.outPixels(), patch = g.patchSize();
-  // dy (NCHW) -> [oc, rows]; cols_ still holds this step's im2col of x.
-  pixels_.resize(static_cast<std::size_t>(rows * out_c_));
-  cpu::batchToChannelMajor(dy.ptr(), pixels_.data(), g.batch, out_c_, g.outPixels());
-  if (ctx.policy.gemm_input == Format::TF32)
-    roundBuffer(Format::TF32, pixels_.data(), pixels_.size());
+  const float* dy_in = ctx.gemmInput(dy, scratch_dy_);
+  const float* x_in = ctx.gemmInput(x, scratch_x_);
 
   weight_.grad.reshapeTo(weight_.value.shape);
-  cpu::gemm(false, true, out_c_, patch, rows, 1.0f, pixels_.data(), cols_.data(), 0.0f,
-            weight_.grad.ptr());
-  ctx.roundGradient(weight_.grad);
-
   bias_.grad.reshapeTo({out_c_});
-  cpu::sumRowsInOrder(pixels_.data(), out_c_, rows, bias_.grad.ptr());
+  conv_.backwardWeights(g, x_in, dy_in, weight_.grad.ptr(), bias_.grad.ptr());
+  ctx.roundGradient(weight_.grad);
   ctx.roundGradient(bias_.grad);
 
   if (dx) {
-    dcols_.resize(static_cast<std::size_t>(rows * patch));
     const float* w = ctx.gemmInput(weight_.compute(), scratch_w_);
-    cpu::gemm(true, false, patch, rows, out_c_, 1.0f, w, pixels_.data(), 0.0f, dcols_.data());
     dx->reshapeTo(x.shape);
-    dx->zero();
-    cpu::col2imPatchMajor(g, dcols_.data(), dx->ptr());
+    conv_.backwardData(g, dy_in, w, dx->ptr());
     ctx.roundGradient(*dx);
   }
 }

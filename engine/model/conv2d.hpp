@@ -1,10 +1,11 @@
 #pragma once
 #include "engine/backend/cpu/cpu_ops.hpp"
+#include "engine/backend/cpu/dnnl_conv.hpp"
 #include "engine/model/layer.hpp"
 
 namespace halflab {
 
-// 2-D convolution as im2col + one batched GEMM (OpenBLAS does the arithmetic).
+// 2-D convolution (NCHW input, OIHW weights); oneDNN does the arithmetic in strict fp32.
 class Conv2d : public Layer {
  public:
   Conv2d(std::string name, std::int64_t in_channels, std::int64_t out_channels,
@@ -22,7 +23,9 @@ class Conv2d : public Layer {
   std::string name_;
   std::int64_t in_c_, out_c_, kernel_, stride_, padding_;
   Parameter weight_, bias_;
-  std::vector<float> cols_, pixels_, scratch_w_, scratch_g_, dcols_;
+  // TF32-rounded copies of the convolution inputs (TF32 mode only).
+  std::vector<float> scratch_x_, scratch_w_, scratch_dy_;
+  cpu::DnnlConvolution conv_;  // primitives cached per input shape
 };
 
 }  // namespace halflab

@@ -1,6 +1,6 @@
 #pragma once
-// CPU kernels. GEMMs (and so Linear and Conv2d, through im2col) go to OpenBLAS; the rest
-// are simple loops over contiguous fp32 buffers. Precision handling (rounding outputs to
+// CPU kernels. GEMMs (Linear) go to OpenBLAS, convolutions to oneDNN (dnnl_conv.hpp); the
+// rest are simple loops over contiguous fp32 buffers. Precision handling (rounding outputs to
 // the low format) is done by the callers in engine/model, so these stay plain fp32 ops.
 #include <cstdint>
 
@@ -23,30 +23,6 @@ struct ConvGeometry {
   std::int64_t patchSize() const { return in_channels * kernel_h * kernel_w; }
   std::int64_t outPixels() const { return outH() * outW(); }
 };
-
-// cols[(n*OH*OW + p), (c*KH*KW + kh*KW + kw)] = x[n, c, ...] (0 outside the image).
-void im2col(const ConvGeometry& g, const float* x, float* cols);
-// dx += scatter of dcols (inverse of im2col); dx must be zeroed first.
-void col2im(const ConvGeometry& g, const float* dcols, float* dx);
-
-// Patch-major layout: cols[(c*KH + kh)*KW + kw, n*OH*OW + p]. Each row is one kernel tap
-// over every output pixel of the batch, so it is filled with contiguous row copies (no
-// per-element bounds checks), and the conv GEMM output [OC, N*OH*OW] needs only block
-// copies to become NCHW.
-void im2colPatchMajor(const ConvGeometry& g, const float* x, float* cols);
-// dx += scatter of patch-major dcols; dx must be zeroed first. Every dx element receives
-// its contributions in the same order as col2im (output pixels in raster order), so the
-// two give bit-identical sums.
-void col2imPatchMajor(const ConvGeometry& g, const float* dcols, float* dx);
-
-// [N, C, P] -> [C, N*P] and back (block copies of P floats).
-void batchToChannelMajor(const float* src, float* dst, std::int64_t n, std::int64_t c,
-                         std::int64_t p);
-void channelMajorToBatch(const float* src, float* dst, std::int64_t n, std::int64_t c,
-                         std::int64_t p);
-// sums[c] = sum over j of x[c, j] for x [C, M], each in ascending j order starting from 0
-// (the order a row-by-row loop gives), several channels interleaved for speed.
-void sumRowsInOrder(const float* x, std::int64_t c, std::int64_t m, float* sums);
 
 // [N, P, C] -> [N, C, P] and back (GEMM output rows are pixels, tensors are NCHW).
 void pixelsToChannelsFirst(const float* src, float* dst, std::int64_t n, std::int64_t p,
