@@ -11,6 +11,7 @@ namespace halflab {
 
 HalflabPlot::HalflabPlot(const QString& title, QWidget* parent) : QCustomPlot(parent), title_(title) {
   setInteractions(QCP::iRangeDrag | QCP::iRangeZoom);
+  connect(&deferred_refresh_, &QTimer::timeout, this, [this] { refresh(false); });
   setNoAntialiasingOnDrag(true);
   setPlottingHint(QCP::phFastPolylines, true);
   setMinimumSize(260, 180);
@@ -60,16 +61,41 @@ void HalflabPlot::setLogY(bool on) {
 }
 
 void HalflabPlot::refresh(bool force) {
-  bool changed = force || drawn_revisions_.size() != traces_.size();
+  bool changed = force || stale_ || drawn_revisions_.size() != traces_.size();
   if (!changed)
     for (int i = 0; i < traces_.size(); ++i)
       if (traces_[i]->revision != drawn_revisions_[i]) { changed = true; break; }
   if (!changed) return;
+  // A hidden tab of a shown window: draw when it is shown (showEvent).
+  if (window()->isVisible() && !isVisible()) {
+    stale_ = true;
+    return;
+  }
+  if (!force && since_refresh_.isValid()) {
+    const double wait_ms = 3.0 * last_cost_ms_ - static_cast<double>(since_refresh_.elapsed());
+    if (wait_ms > 0) {
+      if (!deferred_refresh_.isActive()) {
+        deferred_refresh_.setSingleShot(true);
+        deferred_refresh_.start(static_cast<int>(wait_ms) + 1);
+      }
+      return;
+    }
+  }
+  QElapsedTimer cost;
+  cost.start();
+  stale_ = false;
   drawn_revisions_.clear();
   for (const auto& t : traces_) drawn_revisions_.push_back(t->revision);
   rebuild();
   if (!user_moved_view_) autoRange();
-  replot(QCustomPlot::rpQueuedReplot);
+  replot(isVisible() ? QCustomPlot::rpImmediateRefresh : QCustomPlot::rpQueuedReplot);
+  last_cost_ms_ = static_cast<double>(cost.nsecsElapsed()) / 1e6;
+  since_refresh_.start();
+}
+
+void HalflabPlot::showEvent(QShowEvent* event) {
+  QCustomPlot::showEvent(event);
+  if (stale_) refresh(true);
 }
 
 void HalflabPlot::resetView() {

@@ -1,6 +1,8 @@
 #pragma once
 // The common base of every HalfLab plot: zoom and pan, a hover read-out, x by step or
 // by wall time, an optional log-y axis, and the traces (runs) it overlays.
+#include <QElapsedTimer>
+#include <QTimer>
 #include <memory>
 
 #include <QList>
@@ -28,7 +30,10 @@ class HalflabPlot : public QCustomPlot {
   virtual bool supportsLogY() const { return true; }
 
   // Rebuilds the graphs of traces whose revision changed (all of them with force) and
-  // replots when anything changed. Cheap when nothing moved: called at ~30 Hz.
+  // replots when anything changed. Cheap when nothing moved: called at ~30 Hz. So that a
+  // long run never makes the window sluggish, a plot on a hidden tab waits until it is
+  // shown, and live refreshes are spaced by a few times what the last one cost (the
+  // skipped one still happens, a little later).
   void refresh(bool force = false);
   // Fit the axes to the data again (after the user zoomed away).
   void resetView();
@@ -52,6 +57,7 @@ class HalflabPlot : public QCustomPlot {
 
   void mouseMoveEvent(QMouseEvent* event) override;
   void mouseDoubleClickEvent(QMouseEvent* event) override;
+  void showEvent(QShowEvent* event) override;
 
   QCPTextElement* title_element_ = nullptr;
   bool user_moved_view_ = false;
@@ -60,6 +66,10 @@ class HalflabPlot : public QCustomPlot {
   QString title_;
   QList<std::shared_ptr<const RunTrace>> traces_;
   QList<std::uint64_t> drawn_revisions_;
+  bool stale_ = false;           // a refresh was skipped while hidden
+  QElapsedTimer since_refresh_;  // time since the last live rebuild
+  double last_cost_ms_ = 0;      // what that rebuild + replot cost
+  QTimer deferred_refresh_;      // the throttled refresh, run later
   XAxisMode x_mode_ = XAxisMode::Step;
   bool log_y_ = false;
 };

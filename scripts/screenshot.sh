@@ -1,7 +1,7 @@
 #!/bin/sh
 # Takes docs/screenshot.png: runs the already built `halflab` under a virtual X server,
-# starts a short A/B run (FP32 vs FP16-AMP on Fashion-MNIST) and grabs the window when
-# both runs have finished. Builds nothing.
+# starts an A/B run (FP32 vs FP16-AMP on Fashion-MNIST) and grabs the window while the
+# FP16 run is under way, laid over the finished FP32 run. Builds nothing.
 #   scripts/screenshot.sh [build-dir] [extra halflab options...]
 set -eu
 here=$(cd "$(dirname "$0")/.." && pwd)
@@ -19,5 +19,5 @@ scratch=$(mktemp -d)
 trap 'rm -rf "$scratch"' EXIT
 export XDG_CONFIG_HOME="$scratch/config" XDG_DATA_HOME="$scratch/data"
 xvfb-run -a -s "-screen 0 1600x1000x24" \
-  "$app" --store "$scratch/runs.sqlite" --demo-ab --steps 150 --screenshot "$out" --after-ms 0 "$@"
+  "$app" --store "$scratch/runs.sqlite" --demo-ab --steps 3000 --screenshot "$out" --after-ms 10000 "$@"
 echo "wrote $out"

@@ -92,6 +92,7 @@ MainWindow::MainWindow(const QString& store_path, bool quiet, QWidget* parent) :
                         error.isEmpty() ? tr("The run ended as %1.").arg(status) : error);
             else
               statusBar()->showMessage(tr("Run %1").arg(status), 5000);
+            browser_->refresh();  // a finished A/B arm is listed at once
           });
   connect(session_, &TrainingSession::busyChanged, this, &MainWindow::updateActions);
   connect(session_, &TrainingSession::allFinished, this, &MainWindow::onBatchFinished);

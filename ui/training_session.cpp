@@ -17,11 +17,13 @@ TrainingSession::TrainingSession(QObject* parent) : QObject(parent) {
   // Queued: these come from the worker thread. Drain first so that a finished job's
   // trace is complete before anyone looks at it.
   connect(worker_, &TrainingWorker::jobStarted, this, [this](int index, int count, QString name) {
-    drain();
+    // The previous job was drained when it finished; reset first, then drain, because the
+    // new run's start record (with its step count) may already be in the buffer.
     progress_ = {};
     progress_.job = index;
     progress_.jobs = count;
     progress_.name = name;
+    drain();
     emit progressChanged(progress_);
   });
   connect(worker_, &TrainingWorker::jobFinished, this,

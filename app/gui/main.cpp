@@ -27,6 +27,7 @@ RunConfig demoConfig(int steps) {
   cfg.dataset.train_limit = 20000;
   cfg.dataset.test_limit = 2000;
   cfg.training.max_steps = steps;
+  cfg.training.epochs = 100;  // max_steps ends the run; 157 steps per epoch at this size
   cfg.training.eval_every = 20;
   cfg.training.histogram_every = 5;
   // Start too high and grow quickly, so even a short demo shows back-offs and growth.
