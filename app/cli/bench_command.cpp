@@ -52,6 +52,17 @@ void runBench(const BenchArgs& a) {
   std::stringstream ss(a.modes);
   for (std::string m; std::getline(ss, m, ',');) modes.push_back(m);
 
+  // Validate every mode before measuring any, so a typo fails at once.
+  for (const auto& mode : modes) {
+    nlohmann::json j = base;
+    j["precision"]["mode"] = mode;
+    try {
+      RunConfig::fromJson(j);
+    } catch (const ConfigError& e) {
+      throw CLI::RuntimeError(e.what(), 2);
+    }
+  }
+
   std::shared_ptr<const DataSplit> data;
   nlohmann::json results = nlohmann::json::array();
   double fp32_ms = 0;
