@@ -9,10 +9,10 @@
 #   SQLiteCpp (+ sqlite3), and oneDNN if engine/CMakeLists.txt asks for it.
 # None of these can be pip-installed as CMake packages, so they are carried: on a machine
 # with the Debian packages run
-#     scripts/gpu-check.sh --pack-deps shared/gpu-deps
-# which copies the headers, libraries and CMake package files into one prefix; carry that
-# folder and on the GPU machine run
-#     scripts/gpu-check.sh --deps shared/gpu-deps
+#     scripts/gpu-check.sh --pack-deps .gpu-deps/deps
+# which copies the headers, libraries and CMake package files into one prefix and packs it
+# as .gpu-deps/deps.tar.xz (about 20 MB); carry that and on the GPU machine run
+#     scripts/gpu-check.sh --deps .gpu-deps/deps.tar.xz
 # cuDNN: the toolkit's copy is used when present, else the pip wheel nvidia-cudnn-cu12
 # (found through python3 -c 'import nvidia.cudnn'), passed as -DHALFLAB_CUDNN_ROOT.
 #
@@ -34,7 +34,13 @@ die() { echo "gpu-check.sh: $*" >&2; exit 2; }
 
 while [[ $# -gt 0 ]]; do
   case "$1" in
-    --deps) DEPS="$(cd "${2:?--deps needs a folder}" && pwd)"; shift 2 ;;
+    --deps)
+      DEPS="${2:?--deps needs a folder or the .tar.xz from --pack-deps}"
+      if [[ -f "$DEPS" ]]; then  # the packed archive: unpack it next to /tmp
+        mkdir -p /tmp/halflab-deps && tar -C /tmp/halflab-deps -xJf "$DEPS"
+        DEPS="$(find /tmp/halflab-deps -mindepth 1 -maxdepth 1 -type d | head -1)"
+      fi
+      DEPS="$(cd "$DEPS" && pwd)"; shift 2 ;;
     --build) BUILD="${2:?--build needs a folder}"; shift 2 ;;
     --batch) BATCH="${2:?}"; shift 2 ;;
     --steps) STEPS="${2:?}"; shift 2 ;;
@@ -48,26 +54,37 @@ done
 
 # --- Packing the non-CUDA dependencies (run where the Debian packages are installed) ---
 if [[ -n "$PACK" ]]; then
-  mkdir -p "$PACK/include" "$PACK/lib" "$PACK/lib/cmake" "$PACK/share"
+  # Same layout as /usr, so the CMake package files find their headers and libraries
+  # relative to themselves.
   arch_lib=/usr/lib/x86_64-linux-gnu
-  copy() { for f in "$@"; do [[ -e "$f" ]] && cp -a "$f" "$2" 2>/dev/null || true; done; }
-  cp -a /usr/include/nlohmann "$PACK/include/"
-  cp -a /usr/include/CLI "$PACK/include/"
-  cp -a /usr/include/SQLiteCpp "$PACK/include/"
+  mkdir -p "$PACK/include" "$PACK/lib/x86_64-linux-gnu"
+  cp -a /usr/include/nlohmann /usr/include/CLI /usr/include/SQLiteCpp "$PACK/include/"
   cp -a /usr/include/sqlite3.h /usr/include/sqlite3ext.h /usr/include/zlib.h /usr/include/zconf.h "$PACK/include/"
-  cp -a /usr/include/x86_64-linux-gnu/cblas.h "$PACK/include/" 2>/dev/null || cp -a /usr/include/cblas.h "$PACK/include/" 2>/dev/null || true
-  cp -a /usr/include/x86_64-linux-gnu/openblas_config.h "$PACK/include/" 2>/dev/null || true
+  cp -L /usr/include/x86_64-linux-gnu/cblas.h "$PACK/include/" 2>/dev/null || cp -L /usr/include/cblas.h "$PACK/include/"
+  cp -L /usr/include/x86_64-linux-gnu/openblas_config.h "$PACK/include/" 2>/dev/null || true
+  [[ -d /usr/include/oneapi ]] && cp -a /usr/include/oneapi "$PACK/include/"
+  cp -a /usr/include/dnnl*.h* "$PACK/include/" 2>/dev/null || true
   for pat in 'libopenblas*.so*' 'libblas.so*' 'libgfortran.so*' 'libquadmath.so*' 'libz.so*' 'libz.a' \
-             'libsqlite3.so*' 'libSQLiteCpp*' 'libdnnl.so*'; do
-    find "$arch_lib" -maxdepth 2 -name "$pat" -exec cp -a {} "$PACK/lib/" \; 2>/dev/null || true
+             'libsqlite3.so*' 'libSQLiteCpp*' 'libdnnl.so*' 'libgomp.so*'; do
+    # -L: Debian's lib names are symlinks into /etc/alternatives, which the GPU machine lacks.
+    find "$arch_lib" -maxdepth 2 -name "$pat" -exec cp -L {} "$PACK/lib/x86_64-linux-gnu/" \; 2>/dev/null || true
   done
-  for pkg in nlohmann_json CLI11 SQLiteCpp dnnl; do
-    for d in "$arch_lib/cmake/$pkg" /usr/share/cmake/$pkg /usr/lib/cmake/$pkg; do
-      [[ -d "$d" ]] && cp -a "$d" "$PACK/lib/cmake/"
-    done
+  for d in "$arch_lib"/cmake/{nlohmann_json,CLI11,SQLiteCpp,openblas} /usr/share/cmake/{nlohmann_json,CLI11} \
+           /usr/lib/cmake/{nlohmann_json,CLI11}; do
+    [[ -d "$d" ]] || continue
+    rel="${d#/usr/}"
+    mkdir -p "$PACK/$(dirname "$rel")" && cp -a "$d" "$PACK/$rel"
   done
+  # Fashion-MNIST (Debian's dataset-fashion-mnist): the benchmark trains on it.
+  mkdir -p "$PACK/fashion-mnist" && cp -L /usr/share/datasets/fashion-mnist/*.gz "$PACK/fashion-mnist/"
   [[ -d /usr/share/pkgconfig ]] && mkdir -p "$PACK/share/pkgconfig" && cp -a /usr/share/pkgconfig/nlohmann_json.pc "$PACK/share/pkgconfig/" 2>/dev/null || true
-  echo "packed into $PACK ($(du -sh "$PACK" | cut -f1)); carry it and pass --deps $PACK on the GPU machine"
+  # Copies of one library under several names (libfoo.so, .so.0, .so.0.1) become relative
+  # symlinks to one file again.
+  (cd "$PACK/lib/x86_64-linux-gnu" && md5sum lib*.so* 2>/dev/null | sort | awk '{ if ($1 == prev) print first, $2; else { prev = $1; first = $2 } }' |
+     while read -r keep dup; do ln -sf "$keep" "$dup"; done)
+  # The libraries alone exceed what a device call carries (64 MiB): ship them as .tar.xz.
+  tar -C "$(dirname "$PACK")" -cJf "$PACK.tar.xz" "$(basename "$PACK")"
+  echo "packed into $PACK.tar.xz ($(du -sh "$PACK.tar.xz" | cut -f1)); carry it and pass --deps $PACK.tar.xz on the GPU machine"
   exit 0
 fi
 
@@ -77,8 +94,13 @@ export PATH="$PATH:/usr/local/cuda/bin"
 
 CMAKE_ARGS=(-DHALFLAB_WITH_GUI=OFF -DHALFLAB_BUILD_TESTS=OFF -DHALFLAB_WITH_CUDA=ON -DCMAKE_BUILD_TYPE=Release)
 if [[ -n "$DEPS" ]]; then
-  CMAKE_ARGS+=("-DCMAKE_PREFIX_PATH=$DEPS" "-DCMAKE_LIBRARY_PATH=$DEPS/lib" "-DCMAKE_INCLUDE_PATH=$DEPS/include")
-  export LD_LIBRARY_PATH="$DEPS/lib${LD_LIBRARY_PATH:+:$LD_LIBRARY_PATH}"
+  CMAKE_ARGS+=("-DCMAKE_PREFIX_PATH=$DEPS" "-DCMAKE_LIBRARY_PATH=$DEPS/lib/x86_64-linux-gnu"
+               "-DCMAKE_INCLUDE_PATH=$DEPS/include")
+  export LD_LIBRARY_PATH="$DEPS/lib/x86_64-linux-gnu${LD_LIBRARY_PATH:+:$LD_LIBRARY_PATH}"
+  if [[ -d "$DEPS/fashion-mnist" ]]; then
+    CMAKE_ARGS+=("-DHALFLAB_FASHION_MNIST_DIR=$DEPS/fashion-mnist")
+    export HALFLAB_FASHION_MNIST_DIR="$DEPS/fashion-mnist"
+  fi
 fi
 # cuDNN from the pip wheel when the toolkit has none.
 if ! ls /usr/local/cuda/include/cudnn.h >/dev/null 2>&1; then
@@ -113,6 +135,11 @@ if [[ $RUN_BENCH == 1 ]]; then
   echo "== benchmark: HalfLab CUDA vs PyTorch eager, batch $BATCH, $STEPS timed steps"
   OURS="$("$CHECK" --bench --batch "$BATCH" --steps "$STEPS" --json)"
   PEER="$(python3 "$ROOT/tests/perf/peer_pytorch_gpu.py" --batch "$BATCH" --steps "$STEPS" --json || echo '[]')"
+  # The GEMM-bound MLP (784-4096-4096-10, batch 4096): fp16-amp vs fp32 and % of the FP16 peak.
+  OURS_WIDE="$("$CHECK" --bench --models mlp4096 --modes fp32,fp16-amp,bf16-amp --batch 4096 --steps 50 --json)"
+  PEER_WIDE="$(python3 "$ROOT/tests/perf/peer_pytorch_gpu.py" --models mlp4096 --modes fp32,fp16-amp,bf16-amp --batch 4096 --steps 50 --json || echo '[]')"
+  OURS="$(python3 -c 'import json,sys; print(json.dumps(json.loads(sys.argv[1]) + json.loads(sys.argv[2])))' "$OURS" "$OURS_WIDE")"
+  PEER="$(python3 -c 'import json,sys; print(json.dumps(json.loads(sys.argv[1]) + json.loads(sys.argv[2])))' "$PEER" "$PEER_WIDE")"
   python3 - "$OURS" "$PEER" <<'PY'
 import json, sys
 ours, peer = json.loads(sys.argv[1]), json.loads(sys.argv[2])
@@ -124,6 +151,14 @@ for r in ours:
     ratio = (r["samples_per_s"] / q["samples_per_s"]) if q and q["samples_per_s"] else float("nan")
     print(f"{r['model']:8} {r['mode']:9} {r['samples_per_s']:18.0f} {q['samples_per_s'] if q else float('nan'):18.0f} "
           f"{ratio:7.2f} {r['memory_mib']:12.1f} {q['memory_mib'] if q else float('nan'):12.1f}  {r['status']}")
+# GEMM-bound MLP: ~6 FLOP per parameter per sample (forward + both backward GEMMs).
+params = 784 * 4096 + 4096 * 4096 + 4096 * 10
+wide = {r["mode"]: r for r in ours if r["model"] == "mlp4096"}
+for mode, r in wide.items():
+    tflops = r["samples_per_s"] * 6 * params / 1e12
+    print(f"mlp4096 {mode:9} {tflops:7.1f} TFLOP/s = {100 * tflops / 989:5.1f}% of the H100 SXM dense FP16 peak (989)")
+if "fp32" in wide and "fp16-amp" in wide and wide["fp32"]["samples_per_s"]:
+    print(f"mlp4096 fp16-amp / fp32 samples/s: {wide['fp16-amp']['samples_per_s'] / wide['fp32']['samples_per_s']:.2f}x (target >= 2.5x)")
 PY
 fi
 exit $status

@@ -42,13 +42,16 @@ def build_model(name):
     if name == "mlp":
         return nn.Sequential(nn.Flatten(), nn.Linear(784, 256), nn.ReLU(),
                              nn.Linear(256, 128), nn.ReLU(), nn.Linear(128, 10))
+    if name == "mlp4096":  # the GEMM-bound MLP of the benchmark (batch 4096)
+        return nn.Sequential(nn.Flatten(), nn.Linear(784, 4096), nn.ReLU(),
+                             nn.Linear(4096, 4096), nn.ReLU(), nn.Linear(4096, 10))
     if name == "lenet":
         return nn.Sequential(
             nn.Conv2d(1, 6, 5, padding=2), nn.ReLU(), nn.MaxPool2d(2),
             nn.Conv2d(6, 16, 5), nn.ReLU(), nn.MaxPool2d(2), nn.Flatten(),
             nn.Linear(16 * 5 * 5, 120), nn.ReLU(), nn.Linear(120, 84), nn.ReLU(),
             nn.Linear(84, 10))
-    raise SystemExit(f"peer_pytorch_gpu.py: --models: unknown '{name}' (expected mlp or lenet)")
+    raise SystemExit(f"peer_pytorch_gpu.py: --models: unknown '{name}' (expected mlp, mlp4096 or lenet)")
 
 
 def load_data(device, n=60000):
