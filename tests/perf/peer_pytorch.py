@@ -21,7 +21,6 @@ finite check), optimizer step.
 Usage: peer_pytorch.py --model mlp --batch 128 --modes fp32,bf16-amp --steps 50 --threads 2 [--json]
 """
 import argparse
-import gzip
 import json
 import os
 import statistics
@@ -31,44 +30,25 @@ import warnings
 
 try:
     import torch
-    import torch.nn as nn
     import torch.nn.functional as F
 except ImportError as e:  # Debian's python3-torch is for /usr/bin/python3
     sys.exit(f"peer_pytorch.py: cannot import torch ({e}); run it with /usr/bin/python3 "
              "after `apt-get install python3-torch`")
 
-FASHION_DIR = "/usr/share/datasets/fashion-mnist"
+from peer_models import build_model as _build_model, load_fashion_mnist as _load_raw
 
 
 def build_model(name):
-    if name == "mlp":
-        return nn.Sequential(nn.Flatten(), nn.Linear(784, 256), nn.ReLU(),
-                             nn.Linear(256, 128), nn.ReLU(), nn.Linear(128, 10))
-    if name == "lenet":
-        return nn.Sequential(
-            nn.Conv2d(1, 6, 5, padding=2), nn.ReLU(), nn.MaxPool2d(2),
-            nn.Conv2d(6, 16, 5), nn.ReLU(), nn.MaxPool2d(2), nn.Flatten(),
-            nn.Linear(16 * 5 * 5, 120), nn.ReLU(), nn.Linear(120, 84), nn.ReLU(),
-            nn.Linear(84, 10))
-    raise SystemExit(f"peer_pytorch.py: --model: unknown '{name}' (expected mlp or lenet)")
+    return _build_model(name, "peer_pytorch.py")
 
 
 def load_fashion_mnist(limit):
     """Real training images (normalised like HalfLab does), or None if not installed."""
-    img_path = os.path.join(FASHION_DIR, "train-images-idx3-ubyte.gz")
-    lbl_path = os.path.join(FASHION_DIR, "train-labels-idx1-ubyte.gz")
-    if not (os.path.exists(img_path) and os.path.exists(lbl_path)):
+    data = _load_raw(limit)
+    if data is None:
         return None
-    with gzip.open(img_path, "rb") as f:
-        raw = f.read()
-    with gzip.open(lbl_path, "rb") as f:
-        lraw = f.read()
-    n = min(int.from_bytes(raw[4:8], "big"), limit)
-    x = torch.frombuffer(bytearray(raw[16:16 + n * 784]), dtype=torch.uint8)
-    x = x.float().div_(255.0).view(n, 1, 28, 28)
-    x = (x - x.mean()) / x.std()
-    y = torch.frombuffer(bytearray(lraw[8:8 + n]), dtype=torch.uint8).long()
-    return x, y
+    x, y = data
+    return (x - x.mean()) / x.std(), y
 
 
 def fp16_autocast_supported():

@@ -22,51 +22,28 @@ Usage: peer_pytorch_gpu.py --models mlp,lenet --modes fp32,tf32,fp16-amp,bf16-am
                            --batch 128 --steps 200 --warmup 20 [--json]
 """
 import argparse
-import gzip
 import json
-import os
 import statistics
 import sys
 
 try:
     import torch
-    import torch.nn as nn
     import torch.nn.functional as F
 except ImportError as e:
     sys.exit(f"peer_pytorch_gpu.py: cannot import torch ({e})")
 
-FASHION_DIR = os.environ.get("HALFLAB_FASHION_MNIST_DIR", "/usr/share/datasets/fashion-mnist")
+from peer_models import build_model as _build_model, load_fashion_mnist
 
 
 def build_model(name):
-    if name == "mlp":
-        return nn.Sequential(nn.Flatten(), nn.Linear(784, 256), nn.ReLU(),
-                             nn.Linear(256, 128), nn.ReLU(), nn.Linear(128, 10))
-    if name == "mlp4096":  # the GEMM-bound MLP of the benchmark (batch 4096)
-        return nn.Sequential(nn.Flatten(), nn.Linear(784, 4096), nn.ReLU(),
-                             nn.Linear(4096, 4096), nn.ReLU(), nn.Linear(4096, 10))
-    if name == "lenet":
-        return nn.Sequential(
-            nn.Conv2d(1, 6, 5, padding=2), nn.ReLU(), nn.MaxPool2d(2),
-            nn.Conv2d(6, 16, 5), nn.ReLU(), nn.MaxPool2d(2), nn.Flatten(),
-            nn.Linear(16 * 5 * 5, 120), nn.ReLU(), nn.Linear(120, 84), nn.ReLU(),
-            nn.Linear(84, 10))
-    raise SystemExit(f"peer_pytorch_gpu.py: --models: unknown '{name}' (expected mlp, mlp4096 or lenet)")
+    return _build_model(name, "peer_pytorch_gpu.py")
 
 
 def load_data(device, n=60000):
     """Fashion-MNIST when installed, otherwise random images of the same shape."""
-    img = os.path.join(FASHION_DIR, "train-images-idx3-ubyte.gz")
-    lbl = os.path.join(FASHION_DIR, "train-labels-idx1-ubyte.gz")
-    if os.path.exists(img) and os.path.exists(lbl):
-        with gzip.open(img, "rb") as f:
-            raw = f.read()
-        with gzip.open(lbl, "rb") as f:
-            lraw = f.read()
-        n = min(int.from_bytes(raw[4:8], "big"), n)
-        x = torch.frombuffer(bytearray(raw[16:16 + n * 784]), dtype=torch.uint8).float().div_(255.0)
-        x = x.view(n, 1, 28, 28)
-        y = torch.frombuffer(bytearray(lraw[8:8 + n]), dtype=torch.uint8).long()
+    data = load_fashion_mnist(n)
+    if data is not None:
+        x, y = data
     else:
         g = torch.Generator().manual_seed(1)
         x = torch.rand(n, 1, 28, 28, generator=g)

@@ -53,26 +53,6 @@ void setThreadCount(int threads) {
 
 int threadCount() { return g_threads.load(std::memory_order_relaxed); }
 
-void pixelsToChannelsFirst(const float* src, float* dst, std::int64_t n, std::int64_t p,
-                           std::int64_t c) {
-  for (std::int64_t b = 0; b < n; ++b) {
-    const float* s = src + b * p * c;
-    float* d = dst + b * p * c;
-    for (std::int64_t i = 0; i < p; ++i)
-      for (std::int64_t j = 0; j < c; ++j) d[j * p + i] = s[i * c + j];
-  }
-}
-
-void channelsFirstToPixels(const float* src, float* dst, std::int64_t n, std::int64_t p,
-                           std::int64_t c) {
-  for (std::int64_t b = 0; b < n; ++b) {
-    const float* s = src + b * p * c;
-    float* d = dst + b * p * c;
-    for (std::int64_t j = 0; j < c; ++j)
-      for (std::int64_t i = 0; i < p; ++i) d[i * c + j] = s[j * p + i];
-  }
-}
-
 namespace {
 
 // One window, candidates in row-major order. NaN propagates like PyTorch: a NaN wins the

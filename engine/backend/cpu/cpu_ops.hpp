@@ -24,11 +24,6 @@ struct ConvGeometry {
   std::int64_t outPixels() const { return outH() * outW(); }
 };
 
-// [N, P, C] -> [N, C, P] and back (GEMM output rows are pixels, tensors are NCHW).
-void pixelsToChannelsFirst(const float* src, float* dst, std::int64_t n, std::int64_t p,
-                           std::int64_t c);
-void channelsFirstToPixels(const float* src, float* dst, std::int64_t n, std::int64_t p,
-                           std::int64_t c);
 
 // Max pooling (kernel k, stride s, no padding) on NCHW; argmax holds the flat input index.
 void maxPoolForward(const float* x, float* y, std::int32_t* argmax, std::int64_t nc,
