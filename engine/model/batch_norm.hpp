@@ -18,6 +18,8 @@ class BatchNorm : public Layer {
   std::int64_t bufferElements() const override { return 2 * channels_; }
   const std::vector<float>& runningMean() const { return running_mean_; }
   const std::vector<float>& runningVar() const { return running_var_; }
+  double momentum() const { return momentum_; }
+  double eps() const { return eps_; }
 
  private:
   std::string name_;

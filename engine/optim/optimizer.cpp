@@ -1,5 +1,7 @@
 #include "engine/optim/optimizer.hpp"
 
+#include "engine/optim/update_rule.hpp"
+
 #include <array>
 #include <cmath>
 #include <stdexcept>
@@ -83,7 +85,6 @@ class OptimizerBase : public Optimizer {
                                   std::to_string(lr) + ")");
     checkLayout(params);
     ++steps_;
-    beginStep(lr);
     UpdateCounts total;
     for (std::size_t p = 0; p < params.size(); ++p) {
       const UpdateCounts c = updateParam(p, params[p], lr, store);
@@ -94,15 +95,10 @@ class OptimizerBase : public Optimizer {
   }
 
  protected:
-  // Called once per step before the parameters (bias corrections etc.).
-  virtual void beginStep(double /*lr*/) {}
   virtual UpdateCounts updateParam(std::size_t index, const OptimParam& p, double lr,
                                    Format store) = 0;
 
   float* state(std::size_t param, int buffer) { return state_[param][buffer].data(); }
-  float decayFor(const OptimParam& p) const {
-    return p.apply_weight_decay ? static_cast<float>(cfg_.weight_decay) : 0.0f;
-  }
 
   OptimizerConfig cfg_;
   std::int64_t steps_ = 0;  // completed step() calls, this one included once it runs
@@ -140,88 +136,59 @@ class OptimizerBase : public Optimizer {
   std::vector<std::vector<std::vector<float>>> state_;  // [param][buffer][element]
 };
 
-// torch.optim.SGD: d = g + wd*w; buf = momentum*buf + (1-dampening)*d (buf = d on the
-// first step); d = nesterov ? d + momentum*buf : buf; w -= lr*d.
+// Per-step coefficients from the config (engine/optim/update_rule.hpp, shared with CUDA).
+UpdateCoeffs coeffsFor(const OptimizerConfig& cfg, double lr, std::int64_t step) {
+  return updateCoeffs(cfg.kind == OptimizerKind::AdamW, lr, step, cfg.momentum, cfg.dampening,
+                      cfg.weight_decay, cfg.beta1, cfg.beta2, cfg.eps);
+}
+
+// torch.optim.SGD, with optional momentum, dampening, Nesterov and L2 weight decay.
 class Sgd final : public OptimizerBase {
  public:
   explicit Sgd(const OptimizerConfig& cfg) : OptimizerBase(cfg, cfg.momentum != 0.0 ? 1 : 0) {}
 
  protected:
-  UpdateCounts updateParam(std::size_t index, const OptimParam& p, double lr_d,
-                           Format store) override {
-    const float lr = static_cast<float>(lr_d);
-    const float wd = decayFor(p);
+  UpdateCounts updateParam(std::size_t index, const OptimParam& p, double lr, Format store) override {
+    const UpdateCoeffs c = coeffsFor(cfg_, lr, steps_);
+    const bool decay = p.apply_weight_decay;
     const float* g = p.grad;
     if (cfg_.momentum == 0.0) {
       return applyUpdate(p.value, p.size, store, fresh_, rounded_,
-                         [=](std::size_t i, float w) { return w - lr * (g[i] + wd * w); });
+                         [=](std::size_t i, float w) { return sgdUpdate(w, g[i], c, decay); });
     }
     float* buf = state(index, 0);
-    // On the first step the zero buffer times 0 plus 1*d gives exactly buf = d.
-    const bool first = steps_ == 1;
-    const float keep = first ? 0.0f : static_cast<float>(cfg_.momentum);
-    const float take = first ? 1.0f : static_cast<float>(1.0 - cfg_.dampening);
-    const float momentum = static_cast<float>(cfg_.momentum);
     if (cfg_.nesterov) {
       return applyUpdate(p.value, p.size, store, fresh_, rounded_, [=](std::size_t i, float w) {
-        const float d = g[i] + wd * w;
-        buf[i] = keep * buf[i] + take * d;
-        return w - lr * (d + momentum * buf[i]);
+        return sgdMomentumUpdate<true>(w, g[i], buf[i], c, decay);
       });
     }
     return applyUpdate(p.value, p.size, store, fresh_, rounded_, [=](std::size_t i, float w) {
-      const float d = g[i] + wd * w;
-      buf[i] = keep * buf[i] + take * d;
-      return w - lr * buf[i];
+      return sgdMomentumUpdate<false>(w, g[i], buf[i], c, decay);
     });
   }
 };
 
-// torch.optim.Adam / AdamW (non-fused, non-capturable): m.lerp_(g, 1-b1);
-// v = b2*v + (1-b2)*g*g; w -= (lr/bc1) * m / (sqrt(v)/sqrt(bc2) + eps).
-// Adam adds wd*w to the gradient; AdamW first multiplies w by (1 - lr*wd).
+// torch.optim.Adam / AdamW (non-fused, non-capturable).
 class Adam final : public OptimizerBase {
  public:
   explicit Adam(const OptimizerConfig& cfg) : OptimizerBase(cfg, 2) {}
 
  protected:
-  void beginStep(double lr) override {
-    const double t = static_cast<double>(steps_);
-    const double bias_correction1 = 1.0 - std::pow(cfg_.beta1, t);
-    const double bias_correction2 = 1.0 - std::pow(cfg_.beta2, t);
-    step_size_ = static_cast<float>(lr / bias_correction1);
-    bias_correction2_sqrt_ = static_cast<float>(std::sqrt(bias_correction2));
-  }
-
-  UpdateCounts updateParam(std::size_t index, const OptimParam& p, double lr,
-                           Format store) override {
-    const bool decoupled = cfg_.kind == OptimizerKind::AdamW;
-    const float wd = decayFor(p);
-    const float l2 = decoupled ? 0.0f : wd;
-    const float shrink = decoupled ? static_cast<float>(1.0 - lr * wd) : 1.0f;
-    const float one_minus_b1 = static_cast<float>(1.0 - cfg_.beta1);
-    const float b2 = static_cast<float>(cfg_.beta2);
-    const float one_minus_b2 = static_cast<float>(1.0 - cfg_.beta2);
-    const float eps = static_cast<float>(cfg_.eps);
-    const float step_size = step_size_;
-    const float bc2_sqrt = bias_correction2_sqrt_;
+  UpdateCounts updateParam(std::size_t index, const OptimParam& p, double lr, Format store) override {
+    const UpdateCoeffs c = coeffsFor(cfg_, lr, steps_);
+    const bool decay = p.apply_weight_decay;
     float* m = state(index, 0);
     float* v = state(index, 1);
     const float* g = p.grad;
+    if (cfg_.kind == OptimizerKind::AdamW) {
+      return applyUpdate(p.value, p.size, store, fresh_, rounded_, [=](std::size_t i, float w) {
+        return adamUpdate<true>(w, g[i], m[i], v[i], c, decay);
+      });
+    }
     return applyUpdate(p.value, p.size, store, fresh_, rounded_, [=](std::size_t i, float w) {
-      w *= shrink;
-      const float grad = g[i] + l2 * w;
-      m[i] += one_minus_b1 * (grad - m[i]);
-      v[i] = b2 * v[i] + one_minus_b2 * grad * grad;
-      // Vectorises only with -fno-math-errno: sqrt's errno path is a branch.
-      const float denom = std::sqrt(v[i]) / bc2_sqrt + eps;
-      return w - step_size * (m[i] / denom);
+      return adamUpdate<false>(w, g[i], m[i], v[i], c, decay);
     });
   }
-
- private:
-  float step_size_ = 0.0f;
-  float bias_correction2_sqrt_ = 1.0f;
 };
 
 }  // namespace

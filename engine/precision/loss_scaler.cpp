@@ -24,10 +24,6 @@ bool isDynamic(ScalerFlavour f) {
   return f != ScalerFlavour::None && f != ScalerFlavour::Static;
 }
 
-bool usesHysteresis(ScalerFlavour f) {
-  return f == ScalerFlavour::DeepSpeed || f == ScalerFlavour::Megatron;
-}
-
 [[noreturn]] void badConfig(ScalerFlavour f, std::string_view field, std::string_view rule,
                             double got) {
   std::ostringstream msg;
@@ -55,7 +51,7 @@ void validate(const ScalerConfig& c) {
     badConfig(f, "max_scale", "must be >= 0 and fit in fp32 (0 = no cap)", c.max_scale);
   if (c.max_scale > 0.0 && c.min_scale > c.max_scale)
     badConfig(f, "min_scale", "must not exceed max_scale", c.min_scale);
-  if (usesHysteresis(f) && c.hysteresis < 1)
+  if (scalerUsesHysteresis(f) && c.hysteresis < 1)
     badConfig(f, "hysteresis", "must be >= 1", c.hysteresis);
 }
 
@@ -113,111 +109,30 @@ ScalerConfig defaultScalerConfig(ScalerFlavour f) {
   return c;
 }
 
-LossScaler::LossScaler(ScalerConfig cfg) : cfg_(cfg) {
+LossScaler::LossScaler(ScalerConfig cfg) : cfg_(cfg), state_(initialScalerRuleState(cfg)) {
   validate(cfg_);
-  scale_ = cfg_.flavour == ScalerFlavour::None ? 1.0f : static_cast<float>(cfg_.init_scale);
-  hysteresis_ = usesHysteresis(cfg_.flavour) ? cfg_.hysteresis : 0;
 }
 
 float LossScaler::inverseScale() const {
-  return static_cast<float>(1.0 / static_cast<double>(scale_));
+  return static_cast<float>(1.0 / static_cast<double>(state_.scale));
 }
-
-namespace {
-
-// The arithmetic is done in double and rounded once to fp32, as PyTorch's CPU kernel does
-// (float scale times a double factor, stored back as float).
-float backedOff(float scale, const ScalerConfig& c) {
-  float next = static_cast<float>(static_cast<double>(scale) * c.backoff_factor);
-  if (c.min_scale > 0.0) next = std::max(next, static_cast<float>(c.min_scale));
-  return next;
-}
-
-// A grown scale that is not finite in fp32 is refused (GradScaler and tf.keras do this
-// explicitly; for the others it is the price of holding the scale in fp32).
-float grown(float scale, const ScalerConfig& c) {
-  double next = static_cast<double>(scale) * c.growth_factor;
-  if (c.max_scale > 0.0) next = std::min(next, c.max_scale);
-  const float next32 = static_cast<float>(next);
-  return std::isfinite(next32) ? next32 : scale;
-}
-
-}  // namespace
 
 ScalerStep LossScaler::update(bool found_inf) {
   ScalerStep step;
   step.found_inf = found_inf;
   step.skipped = found_inf;  // every flavour, static and none included, skips the step
-  step.scale_before = scale_;
-
-  switch (cfg_.flavour) {
-    case ScalerFlavour::None:
-    case ScalerFlavour::Static:
-      break;
-
-    // GradScaler (_amp_update_scale_), apex DynamicLossScaler.update_scale and tf.keras
-    // DynamicLossScale.update share one shape; their limits live in the config.
-    case ScalerFlavour::PyTorch:
-    case ScalerFlavour::Apex:
-    case ScalerFlavour::TfKeras:
-      if (found_inf) {
-        scale_ = backedOff(scale_, cfg_);
-        growth_tracker_ = 0;
-      } else if (++growth_tracker_ == cfg_.growth_interval) {
-        scale_ = grown(scale_, cfg_);
-        growth_tracker_ = 0;
-      }
-      break;
-
-    // DeepSpeed DynamicLossScaler.update_scale. Its test for growth is
-    // (cur_iter - last_overflow_iter) % scale_window == 0 with last_overflow_iter
-    // starting at -1, which is exactly "clean steps since the last overflow (or since the
-    // start) is a multiple of the window": stable_steps_.
-    case ScalerFlavour::DeepSpeed:
-      if (found_inf) {
-        if (cfg_.hysteresis == 1 || hysteresis_ == 1) {
-          if (cfg_.raise_at_min && scale_ == static_cast<float>(cfg_.min_scale)) {
-            std::ostringstream msg;
-            msg << "deepspeed loss scaler: gradient overflow at step " << (updates_ + 1)
-                << " while the loss scale is already at its minimum " << scale_
-                << " (min_scale); cannot back off further and raise_at_min is set";
-            throw ScalerError(msg.str());
-          }
-          scale_ = backedOff(scale_, cfg_);
-        } else {
-          hysteresis_ -= 1;
-        }
-        stable_steps_ = 0;
-      } else {
-        if (cfg_.consecutive_hysteresis) hysteresis_ = cfg_.hysteresis;
-        stable_steps_ += 1;
-        if (stable_steps_ % cfg_.growth_interval == 0) {
-          if (!cfg_.consecutive_hysteresis) hysteresis_ = cfg_.hysteresis;
-          scale_ = grown(scale_, cfg_);
-        }
-      }
-      growth_tracker_ = static_cast<int>(stable_steps_ % cfg_.growth_interval);
-      break;
-
-    // Megatron-LM DynamicGradScaler.update: the hysteresis tracker is only refilled by a
-    // growth, so it keeps falling (below zero) through a burst of overflows.
-    case ScalerFlavour::Megatron:
-      if (found_inf) {
-        growth_tracker_ = 0;
-        hysteresis_ -= 1;
-        if (hysteresis_ <= 0) scale_ = backedOff(scale_, cfg_);
-      } else if (++growth_tracker_ == cfg_.growth_interval) {
-        growth_tracker_ = 0;
-        hysteresis_ = cfg_.hysteresis;
-        scale_ = grown(scale_, cfg_);
-      }
-      break;
+  step.scale_before = state_.scale;
+  if (!applyScalerRule(cfg_, state_, found_inf)) {
+    std::ostringstream msg;
+    msg << "deepspeed loss scaler: gradient overflow at step " << (updates_ + 1)
+        << " while the loss scale is already at its minimum " << state_.scale
+        << " (min_scale); cannot back off further and raise_at_min is set";
+    throw ScalerError(msg.str());
   }
-
   ++updates_;
-  step.scale_after = scale_;
-  step.growth_tracker = growth_tracker_;
-  step.hysteresis = hysteresis_;
+  step.scale_after = state_.scale;
+  step.growth_tracker = state_.growth_tracker;
+  step.hysteresis = state_.hysteresis;
   return step;
 }
 

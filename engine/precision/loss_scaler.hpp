@@ -8,25 +8,12 @@
 #include <string_view>
 #include <vector>
 
-namespace halflab {
+#include "engine/precision/scaler_rule.hpp"
 
-enum class ScalerFlavour { None, Static, PyTorch, Apex, TfKeras, DeepSpeed, Megatron };
+namespace halflab {
 
 std::string_view scalerFlavourName(ScalerFlavour f);           // "pytorch", "tf-keras", ...
 std::optional<ScalerFlavour> parseScalerFlavour(std::string_view name);
-
-struct ScalerConfig {
-  ScalerFlavour flavour = ScalerFlavour::None;
-  double init_scale = 1.0;
-  double growth_factor = 2.0;
-  double backoff_factor = 0.5;
-  int growth_interval = 2000;       // clean steps before growth (deepspeed: scale_window)
-  double min_scale = 0.0;           // 0 = no floor
-  double max_scale = 0.0;           // 0 = no cap beyond fp32 max
-  int hysteresis = 1;               // deepspeed/megatron delayed shift
-  bool consecutive_hysteresis = false;  // deepspeed: refill h on every clean step
-  bool raise_at_min = false;        // deepspeed: error when overflowing at min scale
-};
 
 // The defaults of each flavour's reference implementation.
 ScalerConfig defaultScalerConfig(ScalerFlavour f);
@@ -51,22 +38,19 @@ class LossScaler {
   explicit LossScaler(ScalerConfig cfg);
   const ScalerConfig& config() const { return cfg_; }
   bool enabled() const { return cfg_.flavour != ScalerFlavour::None; }
-  float scale() const { return scale_; }
+  float scale() const { return state_.scale; }
   // 1/S computed in double then rounded to fp32, as PyTorch's unscale does.
   float inverseScale() const;
-  int growthTracker() const { return growth_tracker_; }
-  int hysteresis() const { return hysteresis_; }
+  int growthTracker() const { return state_.growth_tracker; }
+  int hysteresis() const { return state_.hysteresis; }
   // Called after each backward with whether any unscaled fp32 gradient is non-finite.
   // Returns the step's trace; throws ScalerError when configured to fail at min scale.
   ScalerStep update(bool found_inf);
 
  private:
   ScalerConfig cfg_;
-  float scale_ = 1.0f;
-  int growth_tracker_ = 0;
-  int hysteresis_ = 0;
-  long long stable_steps_ = 0;  // deepspeed: clean steps since the last overflow
-  long long updates_ = 0;       // update() calls so far (names the step in errors)
+  ScalerRuleState state_;
+  long long updates_ = 0;  // update() calls so far (names the step in errors)
 };
 
 // Drive a scaler through `steps` steps where the 1-based steps listed in overflow_steps

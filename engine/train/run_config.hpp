@@ -13,6 +13,7 @@
 #include "engine/optim/optimizer.hpp"
 #include "engine/precision/loss_scaler.hpp"
 #include "engine/precision/precision_mode.hpp"
+#include "engine/record/run_bookkeeper.hpp"
 
 namespace halflab {
 
@@ -85,5 +86,14 @@ struct RunConfig {
   std::string datasetDir() const;
   std::string displayName() const;  // name, or "<model> <mode> seed N"
 };
+
+// The divergence and event rules both training loops apply to this run.
+inline BookkeepingRules bookkeepingRulesFor(const RunConfig& cfg) {
+  BookkeepingRules r;
+  r.scaler_none = cfg.precision.scaler.flavour == ScalerFlavour::None;
+  r.step_schedule = cfg.schedule.kind == ScheduleKind::Step;
+  r.target_accuracy = cfg.training.target_accuracy;
+  return r;
+}
 
 }  // namespace halflab

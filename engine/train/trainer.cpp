@@ -18,23 +18,14 @@
 #include "engine/model/model_factory.hpp"
 #include "engine/optim/lr_schedule.hpp"
 #include "engine/optim/optimizer.hpp"
+#include "engine/record/run_bookkeeper.hpp"
 #include "engine/stats/histogram.hpp"
 
 namespace halflab {
 
 namespace {
 
-using Clock = std::chrono::steady_clock;
-
-double msSince(Clock::time_point t0) {
-  return std::chrono::duration<double, std::milli>(Clock::now() - t0).count();
-}
-
-std::int64_t unixMs() {
-  return std::chrono::duration_cast<std::chrono::milliseconds>(
-             std::chrono::system_clock::now().time_since_epoch())
-      .count();
-}
+using Clock = RunClock;
 
 int bytesPerElement(Format f) {
   switch (f) {
@@ -44,12 +35,6 @@ int bytesPerElement(Format f) {
     case Format::E5M2: return 1;
     default: return 4;
   }
-}
-
-std::string formatNumber(double v) {
-  char buf[64];
-  std::snprintf(buf, sizeof buf, "%g", v);
-  return buf;
 }
 
 // One pass over every gradient: unscale in place (fp32 multiply by 1/S), find any
@@ -187,8 +172,6 @@ class RunLoop {
   Tensor x_, dlogits_;
   std::vector<std::int32_t> y_;
   Clock::time_point t0_;
-  double train_loss_sum_ = 0;
-  std::int64_t train_correct_ = 0, train_seen_ = 0, train_batches_ = 0;
 };
 
 void RunLoop::prepareParameters() {
@@ -261,14 +244,9 @@ void RunLoop::emitHistograms(std::int64_t step) {
 }
 
 EvalRecord RunLoop::evaluate(std::int64_t step, int epoch) {
-  EvalRecord r;
+  EvalRecord r;  // validation fields; RunBookkeeper::finishEval adds the training ones
   r.step = step;
   r.epoch = epoch;
-  r.train_loss = train_batches_ ? train_loss_sum_ / static_cast<double>(train_batches_) : 0;
-  r.train_accuracy = train_seen_ ? static_cast<double>(train_correct_) / static_cast<double>(train_seen_) : 0;
-  train_loss_sum_ = 0;
-  train_correct_ = train_seen_ = train_batches_ = 0;
-
   const Dataset& test = data_.test;
   const std::int64_t n = test.count();
   const std::int64_t batch = std::max<std::int64_t>(cfg_.training.batch_size, 500);
@@ -313,27 +291,20 @@ RunSummary RunLoop::train(RunSummary summary, Clock::time_point t0, std::int64_t
                           std::int64_t steps_per_epoch) {
   t0_ = t0;
   const auto& tc = cfg_.training;
+  RunBookkeeper book(obs_, t0, bookkeepingRulesFor(cfg_), summary);
   BatchSampler sampler(data_.train.count(), tc.batch_size, tc.seed, true, false);
   const double loss_weight = tc.loss_weight;
   const Format store_format = policy_.master_weights ? Format::FP32 : policy_.compute;
-  std::int64_t step = 0, applied = 0, nonfinite_streak = 0, inf_streak = 0;
-  double train_ms = 0, last_lr = -1;
-  std::int64_t samples_trained = 0;
+  std::int64_t step = 0, applied = 0;
   bool stop = false;
-
-  auto finishWith = [&](RunStatus status, std::string error) {
-    summary.status = status;
-    summary.error = std::move(error);
-    stop = true;
-  };
 
   for (int epoch = 0; epoch < tc.epochs && !stop; ++epoch) {
     sampler.startEpoch(epoch);
     for (std::int64_t b = 0; b < steps_per_epoch && !stop; ++b) {
       if (step >= total_steps) { stop = true; break; }
       if (cancel_.load() || !waitWhilePaused(step)) {
-        finishWith(RunStatus::Cancelled, "");
-        emitEvent(step, EventKind::Cancelled, 0, "cancelled by the user at step " + std::to_string(step));
+        book.cancelled(step);
+        stop = true;
         break;
       }
       const auto ts = Clock::now();
@@ -356,12 +327,11 @@ RunSummary RunLoop::train(RunSummary summary, Clock::time_point t0, std::int64_t
 
       const float inv = scaler_.enabled() ? scaler_.inverseScale() : 1.0f;
       const UnscaleResult unscaled = unscaleCheckAndNorm(params_, inv);
-      const bool found_inf = unscaled.found_inf;
       StepRecord rec;
       rec.step = step;
       rec.epoch = epoch;
       rec.loss = res.loss;
-      const ScalerStep st = scaler_.update(found_inf);
+      const ScalerStep st = scaler_.update(unscaled.found_inf);
       rec.scale_before = st.scale_before;
       rec.scale_after = st.scale_after;
       rec.found_inf = st.found_inf;
@@ -375,83 +345,32 @@ RunSummary RunLoop::train(RunSummary summary, Clock::time_point t0, std::int64_t
       rec.underflow = ctx_.grad_counts.underflow;
       rec.subnormal = ctx_.grad_counts.subnormal;
       rec.overflow = ctx_.grad_counts.overflow;
-
-      const double lr = learningRateAt(cfg_.schedule, cfg_.lr, applied, total_steps);
-      rec.lr = lr;
+      rec.lr = learningRateAt(cfg_.schedule, cfg_.lr, applied, total_steps);
       if (!st.skipped) {
         if (tc.clip_grad_norm > 0 && rec.grad_norm > tc.clip_grad_norm) {
           const float f = static_cast<float>(tc.clip_grad_norm / (rec.grad_norm + 1e-6));
           for (auto* p : params_)
             for (auto& g : p->grad.data) g *= f;
         }
-        const UpdateCounts uc = optimizer_->step(optim_params_, lr, store_format);
+        const UpdateCounts uc = optimizer_->step(optim_params_, rec.lr, store_format);
         rec.updated_elements = uc.updated;
         rec.stalled_updates = uc.stalled;
         refreshWorkingCopies();
         ++applied;
-        if (last_lr >= 0 && std::abs(lr - last_lr) > 1e-12 * std::max(lr, last_lr) &&
-            cfg_.schedule.kind == ScheduleKind::Step)
-          emitEvent(step, EventKind::LrChange, lr, "learning rate " + formatNumber(last_lr) + " -> " + formatNumber(lr));
-        last_lr = lr;
       }
       rec.step_time_ms = msSince(ts);
-      train_ms += rec.step_time_ms;
-      samples_trained += m;
-      rec.samples_per_s = rec.step_time_ms > 0 ? 1000.0 * static_cast<double>(m) / rec.step_time_ms : 0;
-      rec.wall_ms = msSince(t0_);
-
-      if (std::isfinite(res.loss)) {
-        nonfinite_streak = 0;
-        train_loss_sum_ += res.loss;
-        ++train_batches_;
-        train_correct_ += res.correct;
-        train_seen_ += m;
-        summary.final_loss = res.loss;
-      } else {
-        ++nonfinite_streak;
-      }
-      // Without a scaler nothing can back off: non-finite gradients step after step are
-      // divergence too (a static scale keeps skipping, which is what its lesson shows).
-      inf_streak = st.found_inf ? inf_streak + 1 : 0;
-      const bool unrecoverable = cfg_.precision.scaler.flavour == ScalerFlavour::None && inf_streak >= 5;
-      summary.steps = step;
-      if (st.skipped) ++summary.skipped_steps;
-      if (st.found_inf) ++summary.overflow_steps;
-      summary.final_scale = st.scale_after;
-      obs_.onStep(rec);
-
-      if (st.found_inf)
-        emitEvent(step, EventKind::Overflow, st.scale_before,
-                  "non-finite gradient: step skipped at scale " + formatNumber(st.scale_before));
-      if (st.scale_after != st.scale_before)
-        emitEvent(step, EventKind::ScaleChange, st.scale_after,
-                  "loss scale " + formatNumber(st.scale_before) + " -> " + formatNumber(st.scale_after));
-
-      // A non-finite loss that no skipped step can cure (non-finite weights show up here
-      // too, as a NaN loss on the next steps), or endless non-finite gradients: diverged.
-      if (nonfinite_streak >= 5 || unrecoverable) {
-        const std::string why =
-            nonfinite_streak >= 5 ? "loss is not finite for 5 consecutive steps (last " + formatNumber(res.loss) + ")"
-                                  : "gradients are not finite for 5 consecutive steps and no loss scaler can back off";
-        emitEvent(step, EventKind::Diverged, res.loss, "diverged at step " + std::to_string(step) + ": " + why);
-        finishWith(RunStatus::Diverged, why);
-        break;
-      }
+      if (!book.finishStep(rec, m, res.correct)) break;
 
       const bool epoch_end = b + 1 == steps_per_epoch || step == total_steps;
       const bool eval_now = tc.eval_every > 0 ? (step % tc.eval_every == 0 || step == total_steps) : epoch_end;
       if (eval_now) {
-        const EvalRecord ev = evaluate(step, epoch);
-        summary.final_val_loss = ev.val_loss;
-        summary.final_val_accuracy = ev.val_accuracy;
-        summary.best_val_accuracy = std::max(summary.best_val_accuracy, ev.val_accuracy);
-        if (summary.time_to_target_s < 0 && ev.val_accuracy >= tc.target_accuracy)
-          summary.time_to_target_s = ev.wall_ms / 1000.0;
-        obs_.onEval(ev);
+        EvalRecord ev = evaluate(step, epoch);
+        book.finishEval(ev);
       }
     }
+    if (summary.status == RunStatus::Diverged) break;
   }
-  summary.mean_samples_per_s = train_ms > 0 ? 1000.0 * static_cast<double>(samples_trained) / train_ms : 0;
+  book.finishTraining();
   summary.peak_memory_bytes = memoryBytes();
   return summary;
 }
@@ -472,13 +391,7 @@ RunSummary Trainer::run(RunObserver& observer) {
   summary.device = info.device;
 
   auto fail = [&](RunStatus status, const std::string& error) {
-    summary.status = status;
-    summary.error = error;
-    observer.onEvent({summary.steps, EventKind::RunFailed, 0, error, msSince(t0)});
-    summary.wall_time_s = msSince(t0) / 1000.0;
-    summary.ended_ms = unixMs();
-    observer.onRunFinished(summary);
-    return summary;
+    return failRun(observer, summary, status, error, t0);
   };
 
   std::unique_ptr<RunLoop> loop;
@@ -517,11 +430,7 @@ RunSummary Trainer::run(RunObserver& observer) {
   }
   info.total_steps = total_steps;
   info.steps_per_epoch = steps_per_epoch;
-  observer.onRunStarted(info);
-  observer.onEvent({0, EventKind::RunStarted, 0,
-                    info.name + " on " + info.device + ", " + std::to_string(info.parameter_count) +
-                        " parameters, " + std::to_string(total_steps) + " steps",
-                    msSince(t0)});
+  announceRun(observer, info, t0);
   if (!device_note.empty()) observer.onEvent({0, EventKind::Warning, 0, device_note, msSince(t0)});
 
   try {
@@ -529,14 +438,9 @@ RunSummary Trainer::run(RunObserver& observer) {
   } catch (const std::exception& e) {
     return fail(RunStatus::Failed, std::string("engine error: ") + e.what());
   }
-  summary.wall_time_s = msSince(t0) / 1000.0;
-  summary.ended_ms = unixMs();
-  if (summary.status == RunStatus::Completed)
-    observer.onEvent({summary.steps, EventKind::RunFinished, summary.final_val_accuracy,
-                      "finished: val accuracy " + formatNumber(summary.final_val_accuracy),
-                      msSince(t0)});
-  observer.onRunFinished(summary);
+  finishRun(observer, summary, t0);
   return summary;
 }
+
 
 }  // namespace halflab

@@ -258,15 +258,17 @@ __global__ void lossKernel(int kind, const T* x, const std::int32_t* labels, std
           d[row * c + j] = (p - (j == y ? 1.0f : 0.0f)) * g;
         }
     } else {
-      double total = 0.0;
+      // fp32 sums, as on the CPU: a squared error beyond fp32 range is inf (divergence),
+      // not a finite double. The step's loss is float(loss_sum) / (n*c) (finalizeStep).
+      float total = 0.0f;
       for (std::int64_t j = lane; j < c; j += 32) {
         const float diff = toF32(xr[j]) - (j == y ? 1.0f : 0.0f);
-        total += static_cast<double>(diff) * diff;
+        total += diff * diff;
         if (d) d[row * c + j] = diff * g;
       }
-      total = warpSumD(total);
+      total = warpSumF(total);
       if (lane == 0) {
-        atomicAdd(loss_sum, total);
+        atomicAdd(loss_sum, static_cast<double>(total));
         if (best_j == y) atomicAdd(correct, 1ull);
       }
     }

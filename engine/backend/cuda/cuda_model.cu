@@ -25,6 +25,7 @@ struct CudaModel::DevLayer {
   std::int64_t k = 0, stride = 0;
   ActivationKind act = ActivationKind::ReLU;
   double p = 0, momentum = 0.1, eps = 1e-5;
+  std::uint64_t dropout_seed = 0;
   DeviceBuffer rmean, rvar, smean, sinv, mask, argmax;
 };
 
@@ -114,11 +115,15 @@ CudaModel::CudaModel(Sequential& cpu, const ModelConfig& mc, const Shape& sample
         p.name = ps[j]->name;
         p.shape = ps[j]->value.shape;
         p.size = ps[j]->value.size();
-        p.offset = total_params_;
+        // Every parameter starts on a 128-element (256-byte) boundary: cuBLASLt picks its
+        // kernels for 256-byte-aligned operands, and cuDNN's NHWC tensor-core
+        // convolutions need at least 16-byte-aligned filters.
+        p.offset = padded_params_;
         p.decay = ps[j]->decay;
         p.keep_fp32 = ps[j]->keep_fp32;
         p.conv_weight = conv_weight && j == 0;
         total_params_ += p.size;
+        padded_params_ += (p.size + 127) / 128 * 128;
         (j == 0 ? d->w : d->b) = static_cast<int>(params_.size());
         params_.push_back(p);
         cpu_params.push_back(ps[j]);
@@ -154,9 +159,14 @@ CudaModel::CudaModel(Sequential& cpu, const ModelConfig& mc, const Shape& sample
     } else if (dynamic_cast<Dropout*>(raw)) {
       d->kind = Kind::Dropout;
       d->p = mc.dropout;
+      // A seed per layer: with one shared seed, element i of every dropout layer would get
+      // the same random bits in a step (correlated masks).
+      d->dropout_seed = seed_ + 0x9E3779B97F4A7C15ull * (layers_.size() + 1);
       d->mask.allocate(static_cast<std::size_t>(max_batch * shapeSize(in)), d->name + " mask");
     } else if (auto* bn = dynamic_cast<BatchNorm*>(raw)) {
       d->kind = Kind::BatchNorm;
+      d->momentum = bn->momentum();
+      d->eps = bn->eps();
       addParams(false);
       const std::int64_t c = in.at(0);
       d->rmean.allocate(sizeof(float) * c, d->name + " running mean");
@@ -170,10 +180,13 @@ CudaModel::CudaModel(Sequential& cpu, const ModelConfig& mc, const Shape& sample
     layers_.push_back(std::move(d));
   }
   for (const auto& s : sample_shapes_) sample_elems_.push_back(shapeSize(s));
+  first_trainable_ = layers_.size();
+  for (std::size_t i = 0; i < layers_.size(); ++i)
+    if (layers_[i]->w >= 0) { first_trainable_ = i; break; }
 
   // Flat parameter arrays. Host copies in the device layout (conv weights OIHW -> KRSC).
-  const auto P = static_cast<std::size_t>(total_params_);
-  std::vector<float> host(P);
+  const auto P = static_cast<std::size_t>(padded_params_);
+  std::vector<float> host(P, 0.0f);
   for (std::size_t i = 0; i < params_.size(); ++i) {
     const DevParam& p = params_[i];
     const float* src = cpu_params[i]->value.ptr();
@@ -202,7 +215,7 @@ CudaModel::CudaModel(Sequential& cpu, const ModelConfig& mc, const Shape& sample
   if (low) {
     copy_.allocate(P * dtypeSize(act_type_), "low-format working weights");
     grad_low_.allocate(P * dtypeSize(act_type_), "low-format gradients");
-    convert(master_.get(), DType::F32, copy_.get(), act_type_, total_params_, stream);
+    convert(master_.get(), DType::F32, copy_.get(), act_type_, padded_params_, stream);
     zero(grad_low_.get(), grad_low_.bytes(), stream);
   }
   flat_ = {master_.as<float>(), copy_.get(), grad_low_.get(), grad32_.as<float>(),
@@ -295,7 +308,8 @@ void CudaModel::forward(std::int64_t n, bool training, const unsigned long long*
         break;
       case Kind::Dropout:
         if (training && l.p > 0)
-          dropoutForward(x, y, l.mask.as<std::uint8_t>(), t, n * sample_elems_[i], l.p, seed_, rng_step, stream_);
+          dropoutForward(x, y, l.mask.as<std::uint8_t>(), t, n * sample_elems_[i], l.p, l.dropout_seed, rng_step,
+                         stream_);
         else
           HL_CUDA(cudaMemcpyAsync(y, x, bytes, cudaMemcpyDeviceToDevice, stream_));
         break;
@@ -312,12 +326,13 @@ void CudaModel::forward(std::int64_t n, bool training, const unsigned long long*
 
 void CudaModel::backward(std::int64_t n, RoundCounters* counts) {
   const DType t = act_type_;
-  for (std::size_t i = layers_.size(); i-- > 0;) {
+  // Nothing below the first trainable layer needs a gradient (same rule as the CPU).
+  for (std::size_t i = layers_.size(); i-- > first_trainable_;) {
     DevLayer& l = *layers_[i];
     const void* x = acts_[i].get();
     const void* y = acts_[i + 1].get();
     const void* dy = grads_[i + 1].get();
-    void* dx = i > 0 ? grads_[i].get() : nullptr;
+    void* dx = i > first_trainable_ ? grads_[i].get() : nullptr;
     const Shape& in = sample_shapes_[i];
     const std::int64_t in_elems = n * sample_elems_[i];
     const std::size_t in_bytes = static_cast<std::size_t>(in_elems) * dtypeSize(t);

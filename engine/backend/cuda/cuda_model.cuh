@@ -42,6 +42,9 @@ class CudaModel {
   std::size_t numLayers() const { return layers_.size(); }
   std::string layerName(std::size_t i) const;
   bool layerHasParams(std::size_t i) const;
+  // The first layer with parameters: as on the CPU, no gradient is computed for its input
+  // or below it (numLayers() when the model has no parameters).
+  std::size_t firstTrainableLayer() const { return first_trainable_; }
 
   // acts[0] is the input (NHWC for images), acts[i+1] the output of layer i.
   void* activation(std::size_t i) { return acts_.at(i).get(); }
@@ -73,7 +76,9 @@ class CudaModel {
   std::vector<Shape> sample_shapes_;      // CPU per-sample shape of acts[i]
   std::vector<std::int64_t> sample_elems_;
   std::vector<DevParam> params_;
-  std::int64_t total_params_ = 0;
+  std::int64_t total_params_ = 0;    // real elements (what parameterCount reports)
+  std::int64_t padded_params_ = 0;   // flat array length: every parameter starts 256-byte aligned
+  std::size_t first_trainable_ = 0;
   DeviceBuffer master_, copy_, grad_low_, grad32_, state_m_, state_v_, chunks_dev_;
   FlatParams flat_{};
   int num_chunks_ = 0;

@@ -20,19 +20,7 @@ namespace halflab {
 namespace cuda {
 namespace {
 
-using Clock = std::chrono::steady_clock;
-double msSince(Clock::time_point t0) {
-  return std::chrono::duration<double, std::milli>(Clock::now() - t0).count();
-}
-std::int64_t unixMs() {
-  return std::chrono::duration_cast<std::chrono::milliseconds>(
-             std::chrono::system_clock::now().time_since_epoch()).count();
-}
-std::string formatNumber(double v) {
-  char buf[64];
-  std::snprintf(buf, sizeof buf, "%g", v);
-  return buf;
-}
+using Clock = RunClock;
 
 constexpr int kRing = 32;
 constexpr int kHistMinExp = -40, kHistMaxExp = 16;
@@ -74,7 +62,7 @@ class CudaRunLoop {
   void poll(bool block_all);
   EvalRecord evaluate(std::int64_t step, int epoch);
   void emitEvent(std::int64_t step, EventKind kind, double value, std::string text) {
-    obs_.onEvent({step, kind, value, std::move(text), msSince(t0_)});
+    book_->emitEvent(step, kind, value, std::move(text));
   }
   bool waitWhilePaused(std::int64_t step);
 
@@ -96,7 +84,6 @@ class CudaRunLoop {
   cudaEvent_t order_copied_ = nullptr;
   std::int64_t lr_count_ = 0;
   StepState* state_ = nullptr;
-  ScalerParams scaler_params_{};
   OptimParams optim_params_{};
   std::vector<HistTensor> hist_tensors_;
   Slot slots_[kRing];
@@ -105,12 +92,9 @@ class CudaRunLoop {
   bool use_graphs_ = false;
   std::string graph_note_;
 
-  // Host-side bookkeeping mirrored from the CPU loop.
-  RunSummary* summary_ = nullptr;
+  // Records, events, summary and divergence: the same RunBookkeeper as the CPU loop.
+  std::unique_ptr<RunBookkeeper> book_;
   bool stop_ = false;
-  std::int64_t nonfinite_streak_ = 0, last_emitted_step_ = 0, samples_trained_ = 0;
-  double train_ms_ = 0, last_lr_ = -1, train_loss_sum_ = 0;
-  std::int64_t train_correct_ = 0, train_seen_ = 0, train_batches_ = 0;
 };
 
 CudaRunLoop::CudaRunLoop(const RunConfig& cfg, const DataSplit& data, RunObserver& obs,
@@ -174,9 +158,8 @@ CudaRunLoop::CudaRunLoop(const RunConfig& cfg, const DataSplit& data, RunObserve
   state_buf_.allocate(sizeof(StepState), "the step state");
   state_ = state_buf_.as<StepState>();
   StepState init{};
-  init.scaler = initialScalerState(cfg.precision.scaler);
+  init.scaler = initialScalerRuleState(cfg.precision.scaler);
   HL_CUDA(cudaMemcpyAsync(state_, &init, sizeof init, cudaMemcpyHostToDevice, stream_));
-  scaler_params_ = scalerParamsFrom(cfg.precision.scaler);
   const bool store_low = policy_.low_precision() && !policy_.master_weights;
   optim_params_ = optimParamsFrom(cfg.optimizer, cfg.training.clip_grad_norm, store_low);
 
@@ -202,7 +185,8 @@ CudaRunLoop::CudaRunLoop(const RunConfig& cfg, const DataSplit& data, RunObserve
                                  : static_cast<const void*>(f.master + p.offset),
                              low ? model_->actType() : DType::F32, 0, p.size});
   }
-  for (std::size_t i = 1; i < model_->numLayers(); ++i)
+  // As on the CPU: the input gradient of the first trainable layer is never computed.
+  for (std::size_t i = model_->firstTrainableLayer() + 1; i < model_->numLayers(); ++i)
     if (model_->layerHasParams(i))
       hist_tensors_.push_back({model_->layerName(i) + ".input", "act_grad", policy_.compute, model_->gradient(i),
                                model_->actType(), model_->sampleElements(i), 0});
@@ -262,9 +246,9 @@ void CudaRunLoop::enqueueForwardBackward(std::int64_t m) {
 void CudaRunLoop::enqueueUpdate(std::int64_t m) {
   const FlatParams& f = model_->flat();
   unscaleCheckNorm(f, model_->chunks(), model_->numChunks(), scaler_enabled_, state_, stream_);
-  stepControl(scaler_params_, scaler_enabled_, optim_params_, lr_table_.as<double>(), lr_count_, state_, stream_);
+  stepControl(cfg_.precision.scaler, scaler_enabled_, optim_params_, lr_table_.as<double>(), lr_count_, state_, stream_);
   optimizerUpdate(f, model_->chunks(), model_->numChunks(), optim_params_, state_, stream_);
-  finalizeStep(state_, mse_ ? m * classes_ : m, stream_);
+  finalizeStep(state_, mse_ ? m * classes_ : m, mse_, stream_);
 }
 
 void CudaRunLoop::enqueueHistograms(std::int64_t m) {
@@ -354,7 +338,6 @@ void CudaRunLoop::poll(bool block_all) {
 void CudaRunLoop::processSlot(int slot) {
   const Slot& s = slots_[slot];
   const StepDeviceRecord r = ring_.as<StepDeviceRecord>()[slot];
-  RunSummary& summary = *summary_;
   if (r.scaler_error) {
     std::ostringstream msg;
     msg << "deepspeed loss scaler: gradient overflow at step " << s.step
@@ -391,6 +374,8 @@ void CudaRunLoop::processSlot(int slot) {
   rec.growth_tracker = r.growth_tracker;
   rec.hysteresis = r.hysteresis;
   rec.grad_norm = r.grad_norm;
+  rec.zero_weight_grads = static_cast<std::int64_t>(r.zero_grads);
+  rec.weight_grad_elements = model_->paramCount();
   rec.grad_elements = static_cast<std::int64_t>(r.total);
   rec.underflow = static_cast<std::int64_t>(r.underflow);
   rec.subnormal = static_cast<std::int64_t>(r.subnormal);
@@ -399,60 +384,17 @@ void CudaRunLoop::processSlot(int slot) {
   if (!rec.skipped) {
     rec.updated_elements = static_cast<std::int64_t>(r.updated);
     rec.stalled_updates = static_cast<std::int64_t>(r.stalled);
-    const double lr = r.lr;
-    if (last_lr_ >= 0 && std::abs(lr - last_lr_) > 1e-12 * std::max(lr, last_lr_) &&
-        cfg_.schedule.kind == ScheduleKind::Step)
-      emitEvent(s.step, EventKind::LrChange, lr, "learning rate " + formatNumber(last_lr_) + " -> " + formatNumber(lr));
-    last_lr_ = lr;
   }
   float gpu_ms = 0;
   HL_CUDA(cudaEventElapsedTime(&gpu_ms, s.start, s.done));
   rec.step_time_ms = gpu_ms;
-  train_ms_ += gpu_ms;
-  samples_trained_ += s.m;
-  rec.samples_per_s = gpu_ms > 0 ? 1000.0 * static_cast<double>(s.m) / gpu_ms : 0;
-  rec.wall_ms = msSince(t0_);
-  if (std::isfinite(r.loss)) {
-    nonfinite_streak_ = 0;
-    train_loss_sum_ += r.loss;
-    ++train_batches_;
-    train_correct_ += static_cast<std::int64_t>(r.correct);
-    train_seen_ += s.m;
-    summary.final_loss = r.loss;
-  } else {
-    ++nonfinite_streak_;
-  }
-  summary.steps = s.step;
-  if (rec.skipped) ++summary.skipped_steps;
-  if (rec.found_inf) ++summary.overflow_steps;
-  summary.final_scale = rec.scale_after;
-  last_emitted_step_ = s.step;
-  obs_.onStep(rec);
-  if (rec.found_inf)
-    emitEvent(s.step, EventKind::Overflow, rec.scale_before,
-              "non-finite gradient: step skipped at scale " + formatNumber(rec.scale_before));
-  if (rec.scale_after != rec.scale_before)
-    emitEvent(s.step, EventKind::ScaleChange, rec.scale_after,
-              "loss scale " + formatNumber(rec.scale_before) + " -> " + formatNumber(rec.scale_after));
-  if (nonfinite_streak_ >= 5 || (!rec.skipped && r.weights_nonfinite)) {
-    const std::string why = nonfinite_streak_ >= 5
-        ? "loss is not finite for 5 consecutive steps (last " + formatNumber(r.loss) + ")"
-        : "weights became non-finite after the optimizer step";
-    emitEvent(s.step, EventKind::Diverged, r.loss, "diverged at step " + std::to_string(s.step) + ": " + why);
-    summary.status = RunStatus::Diverged;
-    summary.error = why;
-    stop_ = true;
-  }
+  if (!book_->finishStep(rec, s.m, static_cast<std::int64_t>(r.correct))) stop_ = true;
 }
 
 EvalRecord CudaRunLoop::evaluate(std::int64_t step, int epoch) {
-  EvalRecord r;
+  EvalRecord r;  // validation fields; RunBookkeeper::finishEval adds the training ones
   r.step = step;
   r.epoch = epoch;
-  r.train_loss = train_batches_ ? train_loss_sum_ / static_cast<double>(train_batches_) : 0;
-  r.train_accuracy = train_seen_ ? static_cast<double>(train_correct_) / static_cast<double>(train_seen_) : 0;
-  train_loss_sum_ = 0;
-  train_correct_ = train_seen_ = train_batches_ = 0;
   const Dataset& te = data_.test;
   const std::int64_t n = te.count();
   zero(&state_->eval_loss_sum, sizeof(double), stream_);
@@ -502,7 +444,7 @@ bool CudaRunLoop::waitWhilePaused(std::int64_t step) {
 }
 
 RunSummary CudaRunLoop::train(RunSummary summary, std::int64_t total_steps, std::int64_t steps_per_epoch) {
-  summary_ = &summary;
+  book_ = std::make_unique<RunBookkeeper>(obs_, t0_, bookkeepingRulesFor(cfg_), summary);
   if (!graph_note_.empty()) emitEvent(0, EventKind::Warning, 0, graph_note_);
   const auto& tc = cfg_.training;
   BatchSampler sampler(data_.train.count(), tc.batch_size, tc.seed, true, false);
@@ -521,11 +463,8 @@ RunSummary CudaRunLoop::train(RunSummary summary, std::int64_t total_steps, std:
     for (std::int64_t b = 0; b < steps_per_epoch && !stop_; ++b) {
       if (step >= total_steps) { stop_ = true; break; }
       if (cancel_.load() || !waitWhilePaused(step)) {
-        poll(true);
-        if (summary.status != RunStatus::Diverged) {
-          summary.status = RunStatus::Cancelled;
-          emitEvent(step, EventKind::Cancelled, 0, "cancelled by the user at step " + std::to_string(step));
-        }
+        poll(true);  // the steps already launched are recorded first
+        book_->cancelled(step);
         stop_ = true;
         break;
       }
@@ -540,25 +479,21 @@ RunSummary CudaRunLoop::train(RunSummary summary, std::int64_t total_steps, std:
       if (eval_now) {
         poll(true);
         if (stop_) break;
-        const EvalRecord ev = evaluate(step, epoch);
-        summary.final_val_loss = ev.val_loss;
-        summary.final_val_accuracy = ev.val_accuracy;
-        summary.best_val_accuracy = std::max(summary.best_val_accuracy, ev.val_accuracy);
-        if (summary.time_to_target_s < 0 && ev.val_accuracy >= tc.target_accuracy)
-          summary.time_to_target_s = ev.wall_ms / 1000.0;
-        obs_.onEval(ev);
+        EvalRecord ev = evaluate(step, epoch);
+        book_->finishEval(ev);
       }
     }
   }
-  const bool was_stopped_by_record = summary.status == RunStatus::Diverged;
-  if (!was_stopped_by_record) {
+  // Steps still in flight are recorded unless a record already ended the run (diverged):
+  // the CPU loop stops at that step, so later records would not exist there.
+  if (summary.status != RunStatus::Diverged) {
     stop_ = false;
     poll(true);
   }
   HL_CUDA(cudaStreamSynchronize(stream_));
-  summary.mean_samples_per_s = train_ms_ > 0 ? 1000.0 * static_cast<double>(samples_trained_) / train_ms_ : 0;
+  book_->finishTraining();
   summary.peak_memory_bytes = peakBytes();
-  summary_ = nullptr;
+  book_.reset();
   return summary;
 }
 
@@ -575,18 +510,8 @@ std::string cudaBackendProblem(const RunConfig& cfg) {
 
 RunSummary runOnCuda(const RunConfig& cfg, const DataSplit& data, RunInfo info, RunObserver& observer,
                      std::atomic<bool>& cancel, std::atomic<bool>& paused) {
-  using cuda::Clock;
-  const auto t0 = Clock::now();
+  const auto t0 = RunClock::now();
   RunSummary summary;
-  auto fail = [&](RunStatus status, const std::string& error) {
-    summary.status = status;
-    summary.error = error;
-    observer.onEvent({summary.steps, EventKind::RunFailed, 0, error, cuda::msSince(t0)});
-    summary.wall_time_s = cuda::msSince(t0) / 1000.0;
-    summary.ended_ms = cuda::unixMs();
-    observer.onRunFinished(summary);
-    return summary;
-  };
   std::unique_ptr<cuda::CudaRunLoop> loop;
   std::int64_t total_steps = 0, steps_per_epoch = 0;
   try {
@@ -609,29 +534,19 @@ RunSummary runOnCuda(const RunConfig& cfg, const DataSplit& data, RunInfo info, 
   } catch (const std::exception& e) {
     loop.reset();
     observer.onRunStarted(info);
-    return fail(RunStatus::Failed, e.what());
+    return failRun(observer, summary, RunStatus::Failed, e.what(), t0);
   }
   info.total_steps = total_steps;
   info.steps_per_epoch = steps_per_epoch;
-  observer.onRunStarted(info);
-  observer.onEvent({0, EventKind::RunStarted, 0,
-                    info.name + " on " + info.device + ", " + std::to_string(info.parameter_count) +
-                        " parameters, " + std::to_string(total_steps) + " steps",
-                    cuda::msSince(t0)});
+  announceRun(observer, info, t0);
   try {
     summary = loop->train(summary, total_steps, steps_per_epoch);
   } catch (const std::exception& e) {
     loop.reset();
-    return fail(RunStatus::Failed, std::string("engine error: ") + e.what());
+    return failRun(observer, summary, RunStatus::Failed, std::string("engine error: ") + e.what(), t0);
   }
   loop.reset();
-  summary.wall_time_s = cuda::msSince(t0) / 1000.0;
-  summary.ended_ms = cuda::unixMs();
-  if (summary.status == RunStatus::Completed)
-    observer.onEvent({summary.steps, EventKind::RunFinished, summary.final_val_accuracy,
-                      "finished: val accuracy " + cuda::formatNumber(summary.final_val_accuracy),
-                      cuda::msSince(t0)});
-  observer.onRunFinished(summary);
+  finishRun(observer, summary, t0);
   return summary;
 }
 

@@ -5,6 +5,7 @@
 // update on the fp32 master (writing the low-format working copy), and the step record.
 #include "engine/backend/cuda/cuda_kernels.cuh"
 #include "engine/optim/optimizer.hpp"
+#include "engine/optim/update_rule.hpp"
 #include "engine/precision/loss_scaler.hpp"
 
 namespace halflab::cuda {
@@ -18,20 +19,6 @@ struct ChunkDesc {
   std::uint8_t has_copy;  // a low-format working copy is refreshed from the master
 };
 constexpr std::int32_t kChunkElements = 4096;
-
-struct ScalerParams {
-  int flavour;  // ScalerFlavour
-  double growth_factor, backoff_factor, min_scale, max_scale;
-  int growth_interval, hysteresis, consecutive_hysteresis, raise_at_min;
-};
-ScalerParams scalerParamsFrom(const ScalerConfig& c);
-
-struct ScalerState {
-  float scale;
-  int growth_tracker, hysteresis, error;
-  long long stable_steps, updates;
-};
-ScalerState initialScalerState(const ScalerConfig& c);
 
 struct OptimParams {
   int kind;  // OptimizerKind
@@ -49,22 +36,23 @@ struct StepAccum {
   unsigned long long correct;
   double norm_sq;
   unsigned long long updated, stalled;
+  unsigned long long zero_grads;  // weight-gradient elements exactly zero before unscaling
   int found_inf;
-  int weights_nonfinite;
 };
 
 // Decided once per step by stepControl, read by the optimizer.
 struct StepControl {
   int skipped, apply_clip;
-  float clip_factor, lr, step_size, bc2_sqrt, shrink, sgd_keep, sgd_take;
+  float clip_factor;
+  UpdateCoeffs coeffs;  // engine/optim/update_rule.hpp, as on the CPU
 };
 
 // What reaches the host for each step (copied to pinned memory asynchronously).
 struct StepDeviceRecord {
   double loss, grad_norm, lr, scale_before, scale_after;
-  unsigned long long correct, total, underflow, subnormal, overflow, updated, stalled;
+  unsigned long long correct, total, underflow, subnormal, overflow, updated, stalled, zero_grads;
   long long applied;  // applied optimizer steps after this one
-  int found_inf, skipped, growth_tracker, hysteresis, weights_nonfinite, scaler_error;
+  int found_inf, skipped, growth_tracker, hysteresis, scaler_error;
 };
 
 // All device-side state of the step loop, in one allocation.
@@ -72,7 +60,8 @@ struct StepState {
   StepAccum accum;
   StepControl control;
   StepDeviceRecord record;
-  ScalerState scaler;
+  ScalerRuleState scaler;
+  int scaler_error;  // deepspeed raise_at_min fired; the host raises ScalerError
   long long applied;
   unsigned long long rng_step;
   int cursor;  // batch index within the epoch
@@ -92,10 +81,11 @@ struct FlatParams {
 
 void unscaleCheckNorm(const FlatParams& p, const ChunkDesc* chunks, int num_chunks,
                       bool scaler_enabled, StepState* st, cudaStream_t s);
-void stepControl(const ScalerParams& sp, bool scaler_enabled, const OptimParams& op,
+void stepControl(const ScalerConfig& sc, bool scaler_enabled, const OptimParams& op,
                  const double* lr_table, std::int64_t lr_count, StepState* st, cudaStream_t s);
 void optimizerUpdate(const FlatParams& p, const ChunkDesc* chunks, int num_chunks,
                      const OptimParams& op, StepState* st, cudaStream_t s);
-void finalizeStep(StepState* st, std::int64_t batch, cudaStream_t s);
+// The step's loss is loss_sum / denominator (in fp32 when fp32_loss: MSE).
+void finalizeStep(StepState* st, std::int64_t denominator, bool fp32_loss, cudaStream_t s);
 
 }  // namespace halflab::cuda
