@@ -1,8 +1,22 @@
 #include "engine/backend/cuda/cuda_gemm.cuh"
 
+#include <algorithm>
+#include <cstdint>
+
 #include "engine/backend/cuda/cuda_kernels.cuh"
 
 namespace halflab::cuda {
+namespace {
+
+// The largest power of two (up to 256) that divides the address.
+unsigned alignmentOf(const void* p) {
+  const auto v = reinterpret_cast<std::uintptr_t>(p);
+  unsigned a = 256;
+  while (a > 1 && v % a != 0) a >>= 1;
+  return a;
+}
+
+}  // namespace
 
 struct GemmRunner::Plan {
   cublasLtMatmulDesc_t desc = nullptr;
@@ -30,8 +44,7 @@ GemmRunner::~GemmRunner() {
 GemmRunner::Plan& GemmRunner::plan(const Key& key) {
   auto it = plans_.find(key);
   if (it != plans_.end()) return *it->second;
-  const auto [ta, tb, m, n, k, in_i, out_i, want_bias, /*beta*/ unused] = key;
-  (void)unused;
+  const auto [ta, tb, m, n, k, in_i, out_i, want_bias, align] = key;
   const auto in = static_cast<DType>(in_i), out = static_cast<DType>(out_i);
   // Row-major C = op(A) op(B) is column-major C^T = op(B)^T op(A)^T: cuBLASLt's "A" is our
   // B and its "B" is our A; layouts describe the matrices as stored.
@@ -65,6 +78,16 @@ GemmRunner::Plan& GemmRunner::plan(const Key& key) {
   bool ok = false;
   try {
     HL_CUBLAS(cublasLtMatmulPreferenceSetAttribute(pref, CUBLASLT_MATMUL_PREF_MAX_WORKSPACE_BYTES, &ws, sizeof ws));
+    // Split-K partial sums are reduced in the compute type (fp32) only: the in-place and
+    // output-type schemes would add them in fp16/bf16 and round the output more than once.
+    const std::uint32_t reduction = CUBLASLT_REDUCTION_SCHEME_COMPUTE_TYPE;
+    HL_CUBLAS(cublasLtMatmulPreferenceSetAttribute(pref, CUBLASLT_MATMUL_PREF_REDUCTION_SCHEME_MASK, &reduction,
+                                                   sizeof reduction));
+    // The heuristic assumes 256-byte-aligned operands unless told otherwise.
+    const std::uint32_t align_bytes = align;
+    for (auto attr : {CUBLASLT_MATMUL_PREF_MIN_ALIGNMENT_A_BYTES, CUBLASLT_MATMUL_PREF_MIN_ALIGNMENT_B_BYTES,
+                      CUBLASLT_MATMUL_PREF_MIN_ALIGNMENT_C_BYTES, CUBLASLT_MATMUL_PREF_MIN_ALIGNMENT_D_BYTES})
+      HL_CUBLAS(cublasLtMatmulPreferenceSetAttribute(pref, attr, &align_bytes, sizeof align_bytes));
     if (want_bias) {
       // The bias epilogue adds the bias in fp32 before the single rounding of the output.
       const cublasLtEpilogue_t epi = CUBLASLT_EPILOGUE_BIAS;
@@ -98,7 +121,10 @@ void GemmRunner::gemm(bool ta, bool tb, std::int64_t m, std::int64_t n, std::int
                       const void* a, const void* b, DType in, void* c, DType out,
                       const void* bias, float beta, cudaStream_t stream) {
   if (m <= 0 || n <= 0) return;
-  Plan& p = plan(Key{ta, tb, m, n, k, static_cast<int>(in), static_cast<int>(out), bias != nullptr, beta != 0.0f});
+  const unsigned align = std::min({alignmentOf(a), alignmentOf(b), alignmentOf(c)});
+  // The bias epilogue needs a 16-byte-aligned bias; otherwise it is broadcast into C.
+  const bool bias_epilogue_ok = bias != nullptr && alignmentOf(bias) >= 16;
+  Plan& p = plan(Key{ta, tb, m, n, k, static_cast<int>(in), static_cast<int>(out), bias_epilogue_ok, align});
   const float alpha = 1.0f;
   float beta_used = beta;
   if (bias) {

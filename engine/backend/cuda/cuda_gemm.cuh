@@ -24,7 +24,8 @@ class GemmRunner {
 
  private:
   struct Plan;
-  using Key = std::tuple<bool, bool, std::int64_t, std::int64_t, std::int64_t, int, int, bool, bool>;
+  // trans_a, trans_b, m, n, k, in, out, bias epilogue, operand alignment in bytes.
+  using Key = std::tuple<bool, bool, std::int64_t, std::int64_t, std::int64_t, int, int, bool, unsigned>;
   Plan& plan(const Key& key);
 
   bool tf32_;
