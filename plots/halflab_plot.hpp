@@ -42,6 +42,10 @@ class HalflabPlot : public QCustomPlot {
   virtual QString readoutAt(const QPointF& pixel) const;
 
  protected:
+  // Moves the legend to the corner or edge where it hides the least data (the plot's own
+  // choice, set in its constructor, wins ties). Called after each rebuild.
+  void placeLegend();
+
   // Recreate all plottables from traces(). Called by refresh() when something changed.
   virtual void rebuild() = 0;
   // Axis ranges after rebuild unless the user has zoomed or dragged.
@@ -72,6 +76,7 @@ class HalflabPlot : public QCustomPlot {
   QTimer deferred_refresh_;      // the throttled refresh, run later
   XAxisMode x_mode_ = XAxisMode::Step;
   bool log_y_ = false;
+  Qt::Alignment preferred_legend_place_;  // the constructor's choice (taken on first use)
 };
 
 // Saves a plot by file suffix: .png, .pdf or .svg. Returns an empty string on success,

@@ -8,12 +8,29 @@
 namespace halflab {
 
 namespace {
+constexpr int kSpecialRows = 3;  // height of the map's zero and inf/NaN bands
+}  // namespace
+
+// Ticks labelled 2^k; on the map only inside the exponent rows (not in the bands).
 class PowerOfTwoTicker : public QCPAxisTicker {
+ public:
+  void setLabelledRange(double lo, double hi) { lo_ = lo; hi_ = hi; }
+
  protected:
   QString getTickLabel(double tick, const QLocale&, QChar, int) override {
+    if (tick < lo_ - 1e-9 || tick > hi_ + 1e-9) return {};
     return QStringLiteral("2^%1").arg(static_cast<int>(std::lround(tick)));
   }
+
+ private:
+  double lo_ = -1e300, hi_ = 1e300;
 };
+
+namespace {
+
+// Where the bars of exact zeros and of inf/NaN sit, left and right of the exponent bins.
+double zeroBarKey(const HistogramRecord& h) { return h.min_exp - 1.5; }
+double nonFiniteBarKey(const HistogramRecord& h) { return h.max_exp + 2.5; }
 
 const RunTrace* focusTrace(const QList<std::shared_ptr<const RunTrace>>& traces) {
   // The first run with histograms: the live run, or the first selected one.
@@ -27,9 +44,9 @@ HistogramPlot::HistogramPlot(QWidget* parent)
     : HalflabPlot(tr("Gradient magnitudes (log2 |g|)"), parent) {
   xAxis->setLabel(tr("log2 |gradient|"));
   yAxis->setLabel(tr("elements"));
-  auto ticker = QSharedPointer<PowerOfTwoTicker>(new PowerOfTwoTicker);
-  ticker->setTickCount(10);
-  xAxis->setTicker(ticker);
+  ticker_ = QSharedPointer<PowerOfTwoTicker>(new PowerOfTwoTicker);
+  ticker_->setTickCount(10);
+  xAxis->setTicker(ticker_);
   legend->setVisible(false);
   plotLayout()->insertRow(2);
   footer_ = new QCPTextElement(this, QString(), QFont(font().family(), 8));
@@ -89,7 +106,8 @@ void HistogramPlot::rebuild() {
 
   const FormatZones z = formatZones(h.format);
   const double lo = h.min_exp, hi = h.max_exp + 1;
-  auto clampX = [&](double v) { return std::clamp(v, lo - 1.0, hi + 1.0); };
+  ticker_->setLabelledRange(lo, hi);  // no 2^k labels under the zero and inf/NaN bars
+  auto clampX = [&](double v) { return std::clamp(v, lo - 3.0, hi + 3.0); };
   shade(clampX(lo - 1000), clampX(z.subnormal_from), QColor(120, 120, 120, 45), tr("→ 0"));
   shade(clampX(z.subnormal_from), clampX(z.normal_from), QColor(255, 190, 60, 60), tr("subnormal"));
   shade(clampX(z.normal_from), clampX(z.overflow_from), QColor(90, 180, 90, 35), tr("normal"));
@@ -108,6 +126,27 @@ void HistogramPlot::rebuild() {
   }
   bars_->setData(keys, values, true);
   if (logY()) bars_->setBaseValue(0.5);
+  // Exact zeros and non-finite values have no exponent: they get bars of their own at
+  // either end, since they are what underflow and overflow produce.
+  auto* special = new QCPBars(xAxis, yAxis);
+  special->setWidth(1.6);
+  special->setPen(QPen(QColor(60, 60, 60)));
+  special->setBrush(QColor(110, 110, 110));
+  special->setData({zeroBarKey(h), nonFiniteBarKey(h)},
+                   {static_cast<double>(h.zeros), static_cast<double>(h.infs + h.nans)}, true);
+  if (logY()) special->setBaseValue(0.5);
+  for (const auto& [key, label] : {std::pair{zeroBarKey(h), tr("= 0")}, std::pair{nonFiniteBarKey(h), tr("inf/NaN")}}) {
+    auto* text = new QCPItemText(this);
+    text->position->setTypeX(QCPItemPosition::ptPlotCoords);
+    text->position->setTypeY(QCPItemPosition::ptAxisRectRatio);
+    text->position->setCoords(key, 0.12);
+    text->setPositionAlignment(Qt::AlignTop | Qt::AlignHCenter);
+    text->setText(label);
+    text->setFont(QFont(font().family(), 8, QFont::Bold));
+    text->setColor(QColor(60, 60, 60));
+    text->setBrush(QColor(255, 255, 255, 210));
+    text->setClipToAxisRect(true);
+  }
   footer_->setText(tr("%1  ·  %2 %3 at step %4  ·  zeros %5  inf %6  NaN %7")
                        .arg(trace->label, tensor, formatLabel(h.format))
                        .arg(h.step)
@@ -118,15 +157,19 @@ void HistogramPlot::rebuild() {
 
 void HistogramPlot::autoRange() {
   if (!shown_) return;
-  xAxis->setRange(shown_->min_exp - 1, shown_->max_exp + 2);
-  double top = 1;
+  xAxis->setRange(shown_->min_exp - 3, shown_->max_exp + 4.5);
+  double top = std::max({1.0, static_cast<double>(shown_->zeros), static_cast<double>(shown_->infs + shown_->nans)});
   for (auto b : shown_->bins) top = std::max(top, static_cast<double>(b));
   yAxis->setRange(logY() ? 0.5 : 0.0, logY() ? top * 2 : top * 1.1);
 }
 
 QString HistogramPlot::readoutAt(const QPointF& pixel) const {
   if (!shown_) return {};
-  const int bin = static_cast<int>(std::floor(xAxis->pixelToCoord(pixel.x()))) - shown_->min_exp;
+  const double x = xAxis->pixelToCoord(pixel.x());
+  if (std::abs(x - zeroBarKey(*shown_)) <= 0.8) return tr("exactly 0\n%1 elements").arg(shown_->zeros);
+  if (std::abs(x - nonFiniteBarKey(*shown_)) <= 0.8)
+    return tr("not finite\n%1 inf, %2 NaN").arg(shown_->infs).arg(shown_->nans);
+  const int bin = static_cast<int>(std::floor(x)) - shown_->min_exp;
   if (bin < 0 || bin >= static_cast<int>(shown_->bins.size())) return {};
   const int e = shown_->min_exp + bin;
   return tr("2^%1 ≤ |g| < 2^%2\n%3 elements").arg(e).arg(e + 1).arg(shown_->bins[bin]);
@@ -135,12 +178,17 @@ QString HistogramPlot::readoutAt(const QPointF& pixel) const {
 HistogramMapPlot::HistogramMapPlot(QWidget* parent)
     : HalflabPlot(tr("Gradient histogram over time"), parent) {
   yAxis->setLabel(tr("log2 |gradient|"));
-  auto ticker = QSharedPointer<PowerOfTwoTicker>(new PowerOfTwoTicker);
-  yAxis->setTicker(ticker);
+  ticker_ = QSharedPointer<PowerOfTwoTicker>(new PowerOfTwoTicker);
+  yAxis->setTicker(ticker_);
   legend->setVisible(false);
   scale_ = new QCPColorScale(this);
   scale_->setLabel(tr("log10(1+count)"));
-  scale_->setGradient(QCPColorGradient::gpThermal);
+  // Thermal, but ending in yellow: its white top would make the busiest row (all-zero
+  // gradients in lesson 1, say) look like empty margin next to the frame.
+  QCPColorGradient gradient(QCPColorGradient::gpThermal);
+  gradient.setColorStopAt(1.0, QColor(255, 235, 50));
+  scale_->setGradient(gradient);
+  axisRect()->setBackground(QBrush(gradient.color(0, QCPRange(0, 1))));
   plotLayout()->addElement(1, 1, scale_);
   auto* group = new QCPMarginGroup(this);
   axisRect()->setMarginGroup(QCP::msBottom | QCP::msTop, group);
@@ -169,7 +217,11 @@ void HistogramMapPlot::rebuild() {
   const auto records = trace->histogramsOf(tensor);
   if (records.empty()) return;
   const HistogramRecord& first = *records.front();
-  const int rows = static_cast<int>(first.bins.size());
+  // One row per exponent; below them a band of exact zeros and above them a band of
+  // inf/NaN, each kSpecialRows tall (one row would be a hairline) and one empty row apart.
+  const int bins = static_cast<int>(first.bins.size());
+  const int below = kSpecialRows + 1;
+  const int rows = bins + 2 * below;
   columns_ = static_cast<int>(records.size());
   map_ = new QCPColorMap(xAxis, yAxis);
   map_->setColorScale(scale_);
@@ -177,15 +229,43 @@ void HistogramMapPlot::rebuild() {
   map_->data()->setSize(columns_, rows);
   const double x0 = static_cast<double>(first.step), x1 = static_cast<double>(records.back()->step);
   map_->data()->setRange(QCPRange(x0, columns_ > 1 ? x1 : x0 + 1),
-                         QCPRange(first.min_exp + 0.5, first.max_exp + 0.5));
+                         QCPRange(first.min_exp - below + 0.5, first.max_exp + below + 0.5));
+  auto cellValue = [](double count) { return std::log10(1.0 + count); };
   for (int c = 0; c < columns_; ++c) {
-    const auto& bins = records[c]->bins;
-    for (int r = 0; r < rows && r < static_cast<int>(bins.size()); ++r)
-      map_->data()->setCell(c, r, std::log10(1.0 + static_cast<double>(bins[r])));
+    const HistogramRecord& rec = *records[c];
+    for (int k = 0; k < kSpecialRows; ++k) {
+      map_->data()->setCell(c, k, cellValue(static_cast<double>(rec.zeros)));
+      map_->data()->setCell(c, rows - 1 - k, cellValue(static_cast<double>(rec.infs + rec.nans)));
+    }
+    for (int r = 0; r < bins && r < static_cast<int>(rec.bins.size()); ++r)
+      map_->data()->setCell(c, r + below, cellValue(static_cast<double>(rec.bins[r])));
+  }
+  exp_lo_ = first.min_exp;
+  exp_hi_ = first.max_exp;
+  ticker_->setLabelledRange(first.min_exp, first.max_exp + 1);
+  const double band = kSpecialRows / 2.0;
+  for (const auto& [y, label] : {std::pair{first.min_exp - below + band, tr("= 0")},
+                                 std::pair{first.max_exp + 1 + 1 + band, tr("inf/NaN")}}) {
+    auto* text = new QCPItemText(this);
+    text->position->setTypeX(QCPItemPosition::ptAxisRectRatio);
+    text->position->setTypeY(QCPItemPosition::ptPlotCoords);
+    text->position->setCoords(0.005, y);
+    text->setPositionAlignment(Qt::AlignVCenter | Qt::AlignLeft);
+    text->setText(label);
+    text->setFont(QFont(font().family(), 7, QFont::Bold));
+    text->setColor(QColor(255, 255, 255, 230));
+    text->setBrush(QColor(0, 0, 0, 140));
+    text->setClipToAxisRect(true);
   }
   map_->rescaleDataRange(true);
   // Format boundaries as horizontal lines.
   const FormatZones z = formatZones(first.format);
+  for (double e : {static_cast<double>(first.min_exp), static_cast<double>(first.max_exp + 1)}) {
+    auto* line = new QCPItemStraightLine(this);  // the zero and inf/NaN rows' borders
+    line->point1->setCoords(0, e);
+    line->point2->setCoords(1, e);
+    line->setPen(QPen(QColor(200, 200, 200, 160), 1));
+  }
   for (double e : {z.subnormal_from, z.normal_from, z.overflow_from}) {
     if (e < first.min_exp || e > first.max_exp + 1) continue;
     auto* line = new QCPItemStraightLine(this);
@@ -197,7 +277,11 @@ void HistogramMapPlot::rebuild() {
 }
 
 void HistogramMapPlot::autoRange() {
-  if (map_) rescaleAxes();
+  if (!map_) return;
+  rescaleAxes();
+  // Whole rows: the zero row at the bottom and the inf/NaN row at the top included.
+  const QCPRange rows = map_->data()->valueRange();
+  yAxis->setRange(rows.lower - 0.5, rows.upper + 0.5);
 }
 
 QString HistogramMapPlot::readoutAt(const QPointF& pixel) const {
@@ -208,7 +292,13 @@ QString HistogramMapPlot::readoutAt(const QPointF& pixel) const {
   map_->data()->coordToCell(key, value, &c, &r);
   if (c < 0 || r < 0 || c >= map_->data()->keySize() || r >= map_->data()->valueSize()) return {};
   const double z = map_->data()->cell(c, r);
-  return tr("step ≈ %1\n2^%2\n%3 elements").arg(key, 0, 'f', 0).arg(std::lround(value - 0.5)).arg(std::pow(10.0, z) - 1.0, 0, 'f', 0);
+  const double e = std::floor(value);
+  QString what;
+  if (e < exp_lo_ - 1) what = tr("exactly 0");
+  else if (e > exp_hi_ + 1) what = tr("inf / NaN");
+  else if (e >= exp_lo_ && e <= exp_hi_) what = tr("2^%1").arg(static_cast<int>(e));
+  else return {};  // the empty row between a band and the exponents
+  return tr("step ≈ %1\n%2\n%3 elements").arg(key, 0, 'f', 0).arg(what).arg(std::pow(10.0, z) - 1.0, 0, 'f', 0);
 }
 
 }  // namespace halflab

@@ -5,6 +5,8 @@
 
 namespace halflab {
 
+class PowerOfTwoTicker;
+
 class HistogramPlot : public HalflabPlot {
   Q_OBJECT
  public:
@@ -23,6 +25,7 @@ class HistogramPlot : public HalflabPlot {
   void shade(double from, double to, const QColor& color, const QString& label);
   QString tensor_;
   QCPBars* bars_ = nullptr;
+  QSharedPointer<PowerOfTwoTicker> ticker_;
   QCPTextElement* footer_ = nullptr;
   int drawn_bins_ = 0;
   const HistogramRecord* shown_ = nullptr;
@@ -46,7 +49,9 @@ class HistogramMapPlot : public HalflabPlot {
   QString tensor_;
   QCPColorMap* map_ = nullptr;
   QCPColorScale* scale_ = nullptr;
+  QSharedPointer<PowerOfTwoTicker> ticker_;
   int columns_ = 0;
+  int exp_lo_ = 0, exp_hi_ = 0;  // exponent rows shown (the bands lie outside)
 };
 
 }  // namespace halflab

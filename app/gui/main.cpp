@@ -69,10 +69,15 @@ int main(int argc, char** argv) {
   QCommandLineOption lesson_opt("lesson", "Load and run a lesson by number (1-5) or id.", "lesson");
   QCommandLineOption shot_opt("screenshot", "Grab the window to this PNG and quit.", "file");
   QCommandLineOption after_opt("after-ms", "With --screenshot: grab after this many ms (0 = when the runs finish).", "ms", "0");
+  QCommandLineOption show_opt("show-plot",
+                              "Bring this plot into view first (loss, accuracy, scale, throughput, histogram, "
+                              "histogram_map, rounding), e.g. for a screenshot of another tab.",
+                              "plot");
   QCommandLineOption steps_opt("steps", "Steps of the demo / benchmark run.", "n", "150");
   QCommandLineOption latency_opt("bench-latency", "Train the demo config and print the GUI event-loop latency p50/p99.");
   QCommandLineOption replot_opt("bench-replot", "Print the replot cost of 10 runs x 100,000 points and quit.");
-  parser.addOptions({store_opt, demo_ab_opt, lesson_opt, shot_opt, after_opt, steps_opt, latency_opt, replot_opt});
+  parser.addOptions({store_opt, demo_ab_opt, lesson_opt, shot_opt, after_opt, show_opt, steps_opt, latency_opt,
+                     replot_opt});
   parser.process(app);
 
   if (parser.isSet(replot_opt)) {
@@ -114,6 +119,15 @@ int main(int argc, char** argv) {
         break;
       }
     if (!started) std::fprintf(stderr, "halflab: no lesson '%s'\n", qPrintable(wanted));
+  }
+
+  if (parser.isSet(show_opt)) {
+    const QString id = parser.value(show_opt);
+    if (!window.plotPanel()->plot(id)) {
+      std::fprintf(stderr, "halflab: no plot '%s'\n", qPrintable(id));
+      return 2;
+    }
+    window.plotPanel()->showPlot(id);
   }
 
   if (parser.isSet(shot_opt)) {

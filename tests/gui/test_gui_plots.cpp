@@ -45,6 +45,9 @@ std::shared_ptr<RunTrace> makeTrace(int steps, const QList<int>& overflow_steps)
       h.bins.assign(57, 0);
       h.bins[20] = 5;  // 2^-20: subnormal in fp16
       h.bins[30] = 50;
+      h.zeros = 700;
+      h.infs = 2;
+      h.nans = 1;
       t->add(h);
       EvalRecord e;
       e.step = s;
@@ -112,10 +115,22 @@ class TestGuiPlots : public QObject {
     const QString text = plot.readoutAt(QPointF(plot.xAxis->coordToPixel(-20 + 0.5), 200));
     QVERIFY2(text.contains("5 elements"), qPrintable(text));
 
+    // Exact zeros and inf/NaN have bars (and rows) of their own.
+    const QString zeros = plot.readoutAt(QPointF(plot.xAxis->coordToPixel(-41.5), 200));
+    QVERIFY2(zeros.contains("exactly 0") && zeros.contains("700 elements"), qPrintable(zeros));
+    const QString bad = plot.readoutAt(QPointF(plot.xAxis->coordToPixel(18.5), 200));
+    QVERIFY2(bad.contains("2 inf, 1 NaN"), qPrintable(bad));
+
     HistogramMapPlot map;
     map.resize(700, 400);
     map.setTraces({makeTrace(30, {})});
+    map.replot();
     QCOMPARE(map.columns(), 3);
+    QVERIFY(map.yAxis->range().lower <= -44.0 && map.yAxis->range().upper >= 21.0);
+    const QString zero_row = map.readoutAt(QPointF(map.xAxis->coordToPixel(20), map.yAxis->coordToPixel(-42.5)));
+    QVERIFY2(zero_row.contains("exactly 0") && zero_row.contains("700 elements"), qPrintable(zero_row));
+    const QString top_row = map.readoutAt(QPointF(map.xAxis->coordToPixel(20), map.yAxis->coordToPixel(19.5)));
+    QVERIFY2(top_row.contains("inf / NaN") && top_row.contains("3 elements"), qPrintable(top_row));
   }
 
   void panelOffersTensorsAndAllPlots() {
