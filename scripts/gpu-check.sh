@@ -16,7 +16,7 @@
 # cuDNN: the toolkit's copy is used when present, else the pip wheel nvidia-cudnn-cu12
 # (found through python3 -c 'import nvidia.cudnn'), passed as -DHALFLAB_CUDNN_ROOT.
 #
-# Usage: scripts/gpu-check.sh [--deps PREFIX] [--build DIR] [--batch N] [--steps N]
+# Usage: scripts/gpu-check.sh [--deps PREFIX] [--build DIR] [--batches LIST] [--steps N]
 #                             [--skip-checks] [--skip-bench]
 #        scripts/gpu-check.sh --pack-deps OUT
 set -euo pipefail
@@ -24,7 +24,7 @@ set -euo pipefail
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 BUILD="$ROOT/build-gpu"
 DEPS=""
-BATCH=128
+BATCHES=128,256,1024
 STEPS=200
 RUN_CHECKS=1
 RUN_BENCH=1
@@ -42,7 +42,7 @@ while [[ $# -gt 0 ]]; do
       fi
       DEPS="$(cd "$DEPS" && pwd)"; shift 2 ;;
     --build) BUILD="${2:?--build needs a folder}"; shift 2 ;;
-    --batch) BATCH="${2:?}"; shift 2 ;;
+    --batches) BATCHES="${2:?--batches needs a list such as 128,256,1024}"; shift 2 ;;
     --steps) STEPS="${2:?}"; shift 2 ;;
     --skip-checks) RUN_CHECKS=0; shift ;;
     --skip-bench) RUN_BENCH=0; shift ;;
@@ -65,7 +65,8 @@ if [[ -n "$PACK" ]]; then
   [[ -d /usr/include/oneapi ]] && cp -a /usr/include/oneapi "$PACK/include/"
   cp -a /usr/include/dnnl*.h* "$PACK/include/" 2>/dev/null || true
   for pat in 'libopenblas*.so*' 'libblas.so*' 'libgfortran.so*' 'libquadmath.so*' 'libz.so*' 'libz.a' \
-             'libsqlite3.so*' 'libSQLiteCpp*' 'libdnnl.so*' 'libgomp.so*'; do
+             'libsqlite3.so*' 'libSQLiteCpp*' 'libdnnl.so*' 'libgomp.so*' 'libOpenCL.so*'; do
+    # (Debian's libdnnl links libOpenCL.so.1, which a bare machine may not have.)
     # -L: Debian's lib names are symlinks into /etc/alternatives, which the GPU machine lacks.
     find "$arch_lib" -maxdepth 2 -name "$pat" -exec cp -L {} "$PACK/lib/x86_64-linux-gnu/" \; 2>/dev/null || true
   done
@@ -104,14 +105,15 @@ if [[ -n "$DEPS" ]]; then
 fi
 # cuDNN from the pip wheel when the toolkit has none.
 if ! ls /usr/local/cuda/include/cudnn.h >/dev/null 2>&1; then
-  CUDNN_ROOT="$(python3 -c 'import nvidia.cudnn, os; print(os.path.dirname(nvidia.cudnn.__file__))' 2>/dev/null || true)"
-  if [[ -n "$CUDNN_ROOT" && -d "$CUDNN_ROOT" ]]; then
+  # nvidia.cudnn may be a namespace package (no __file__): take its first path entry.
+  CUDNN_ROOT="$(python3 -c 'import nvidia.cudnn; print(list(nvidia.cudnn.__path__)[0])' 2>/dev/null || true)"
+  if [[ -n "$CUDNN_ROOT" && -e "$CUDNN_ROOT/lib/libcudnn.so.9" ]]; then
     CMAKE_ARGS+=("-DHALFLAB_CUDNN_ROOT=$CUDNN_ROOT")
     export LD_LIBRARY_PATH="$CUDNN_ROOT/lib${LD_LIBRARY_PATH:+:$LD_LIBRARY_PATH}"
   fi
 fi
 # cuBLAS from the pip wheel when the toolkit's is missing at run time.
-CUBLAS_ROOT="$(python3 -c 'import nvidia.cublas, os; print(os.path.dirname(nvidia.cublas.__file__))' 2>/dev/null || true)"
+CUBLAS_ROOT="$(python3 -c 'import nvidia.cublas; print(list(nvidia.cublas.__path__)[0])' 2>/dev/null || true)"
 [[ -n "$CUBLAS_ROOT" && -d "$CUBLAS_ROOT/lib" ]] && export LD_LIBRARY_PATH="${LD_LIBRARY_PATH:+$LD_LIBRARY_PATH:}$CUBLAS_ROOT/lib"
 
 GEN=()
@@ -128,28 +130,31 @@ nvidia-smi --query-gpu=name,memory.total,driver_version --format=csv,noheader 2>
 status=0
 if [[ $RUN_CHECKS == 1 ]]; then
   echo "== parity checks (CUDA backend vs CPU backend)"
-  "$CHECK" || status=1
+  "$CHECK" --require-gpu || status=$?
 fi
 
 if [[ $RUN_BENCH == 1 ]]; then
-  echo "== benchmark: HalfLab CUDA vs PyTorch eager, batch $BATCH, $STEPS timed steps"
-  OURS="$("$CHECK" --bench --batch "$BATCH" --steps "$STEPS" --json)"
-  PEER="$(python3 "$ROOT/tests/perf/peer_pytorch_gpu.py" --batch "$BATCH" --steps "$STEPS" --json || echo '[]')"
+  echo "== benchmark: HalfLab CUDA vs PyTorch eager, batches $BATCHES, $STEPS timed steps"
+  merge() { python3 -c 'import json,sys; print(json.dumps(json.loads(sys.argv[1]) + json.loads(sys.argv[2])))' "$1" "$2"; }
+  OURS='[]'
+  PEER='[]'
+  for BATCH in ${BATCHES//,/ }; do
+    OURS="$(merge "$OURS" "$("$CHECK" --bench --batch "$BATCH" --steps "$STEPS" --json)")"
+    PEER="$(merge "$PEER" "$(python3 "$ROOT/tests/perf/peer_pytorch_gpu.py" --batch "$BATCH" --steps "$STEPS" --json || echo '[]')")"
+  done
   # The GEMM-bound MLP (784-4096-4096-10, batch 4096): fp16-amp vs fp32 and % of the FP16 peak.
-  OURS_WIDE="$("$CHECK" --bench --models mlp4096 --modes fp32,fp16-amp,bf16-amp --batch 4096 --steps 50 --json)"
-  PEER_WIDE="$(python3 "$ROOT/tests/perf/peer_pytorch_gpu.py" --models mlp4096 --modes fp32,fp16-amp,bf16-amp --batch 4096 --steps 50 --json || echo '[]')"
-  OURS="$(python3 -c 'import json,sys; print(json.dumps(json.loads(sys.argv[1]) + json.loads(sys.argv[2])))' "$OURS" "$OURS_WIDE")"
-  PEER="$(python3 -c 'import json,sys; print(json.dumps(json.loads(sys.argv[1]) + json.loads(sys.argv[2])))' "$PEER" "$PEER_WIDE")"
+  OURS="$(merge "$OURS" "$("$CHECK" --bench --models mlp4096 --modes fp32,tf32,fp16-amp,bf16-amp --batch 4096 --steps 50 --json)")"
+  PEER="$(merge "$PEER" "$(python3 "$ROOT/tests/perf/peer_pytorch_gpu.py" --models mlp4096 --modes fp32,tf32,fp16-amp,bf16-amp --batch 4096 --steps 50 --json || echo '[]')")"
   python3 - "$OURS" "$PEER" <<'PY'
 import json, sys
 ours, peer = json.loads(sys.argv[1]), json.loads(sys.argv[2])
-key = lambda r: (r["model"], r["mode"])
+key = lambda r: (r["model"], r["mode"], r["batch"])
 p = {key(r): r for r in peer}
-print(f"{'model':8} {'mode':9} {'halflab samples/s':>18} {'pytorch samples/s':>18} {'ratio':>7} {'halflab MiB':>12} {'pytorch MiB':>12}  status")
+print(f"{'model':8} {'mode':9} {'batch':>6} {'halflab samples/s':>18} {'pytorch samples/s':>18} {'ratio':>7} {'halflab MiB':>12} {'pytorch MiB':>12}  status")
 for r in ours:
     q = p.get(key(r))
     ratio = (r["samples_per_s"] / q["samples_per_s"]) if q and q["samples_per_s"] else float("nan")
-    print(f"{r['model']:8} {r['mode']:9} {r['samples_per_s']:18.0f} {q['samples_per_s'] if q else float('nan'):18.0f} "
+    print(f"{r['model']:8} {r['mode']:9} {r['batch']:6} {r['samples_per_s']:18.0f} {q['samples_per_s'] if q else float('nan'):18.0f} "
           f"{ratio:7.2f} {r['memory_mib']:12.1f} {q['memory_mib'] if q else float('nan'):12.1f}  {r['status']}")
 # GEMM-bound MLP: ~6 FLOP per parameter per sample (forward + both backward GEMMs).
 params = 784 * 4096 + 4096 * 4096 + 4096 * 10
@@ -160,5 +165,11 @@ for mode, r in wide.items():
 if "fp32" in wide and "fp16-amp" in wide and wide["fp32"]["samples_per_s"]:
     print(f"mlp4096 fp16-amp / fp32 samples/s: {wide['fp16-amp']['samples_per_s'] / wide['fp32']['samples_per_s']:.2f}x (target >= 2.5x)")
 PY
+  # The same engine through the user's front door: halflab-cli bench on the GPU.
+  CLI="$(find "$BUILD" -name halflab-cli -type f -perm -u+x | head -1)"
+  if [[ -x "$CLI" ]]; then
+    echo "== halflab-cli bench --device cuda (MLP, batch 256)"
+    "$CLI" bench --device cuda --model mlp --batch 256 --modes fp32,tf32,fp16-amp,bf16-amp --steps "$STEPS" || status=1
+  fi
 fi
 exit $status

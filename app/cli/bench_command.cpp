@@ -1,7 +1,8 @@
 // `halflab-cli bench`: throughput, step time and memory of a model / batch / mode on
-// the CPU backend. Medians over timed steps after a warm-up; several modes in one run so
+// the chosen backend (training.device; the device each row ran on is printed). Medians over timed steps after a warm-up; several modes in one run so
 // their ratios come from the same machine state.
 #include <algorithm>
+#include <cmath>
 #include <cstdio>
 #include <sstream>
 
@@ -17,8 +18,17 @@ namespace halflab::cli {
 namespace {
 
 struct StepTimes : RunObserver {
+  explicit StepTimes(std::int64_t batch) : batch(batch) {}
+  std::int64_t batch;
   std::vector<double> ms;
-  void onStep(const StepRecord& r) override { ms.push_back(r.step_time_ms); }
+  std::vector<std::string> warnings;  // e.g. "no usable CUDA device: running on the CPU"
+  void onStep(const StepRecord& r) override {
+    // Full batches only: an epoch's shorter last batch would flatter the median.
+    if (std::llround(r.samples_per_s * r.step_time_ms / 1000.0) == batch) ms.push_back(r.step_time_ms);
+  }
+  void onEvent(const EventRecord& e) override {
+    if (e.kind == EventKind::Warning) warnings.push_back(e.text);
+  }
 };
 
 double median(std::vector<double> v) {
@@ -67,8 +77,9 @@ void runBench(const BenchArgs& a) {
   nlohmann::json results = nlohmann::json::array();
   double fp32_ms = 0;
   if (!a.json)
-    std::printf("%-10s %-8s %6s %12s %12s %12s %10s\n", "mode", "model", "batch", "samples/s",
-                "step ms", "vs fp32", "mem MiB");
+    std::printf("%-10s %-8s %6s %12s %12s %12s %10s  %s\n", "mode", "model", "batch", "samples/s",
+                "step ms", "vs fp32", "mem MiB", "device");
+  std::vector<std::string> warned;
   for (const auto& mode : modes) {
     nlohmann::json j = base;
     j["precision"]["mode"] = mode;
@@ -84,8 +95,13 @@ void runBench(const BenchArgs& a) {
     for (int r = 0; r < a.repeats; ++r) {
       Trainer t(cfg);
       t.setData(data);
-      StepTimes times;
+      StepTimes times(cfg.training.batch_size);
       s = t.run(times);
+      for (const auto& w : times.warnings)
+        if (std::find(warned.begin(), warned.end(), w) == warned.end()) {
+          std::fprintf(stderr, "halflab-cli bench: %s\n", w.c_str());
+          warned.push_back(w);
+        }
       if (s.status != RunStatus::Completed)
         throw CLI::RuntimeError("bench run " + std::string(runStatusName(s.status)) + ": " + s.error, 1);
       std::vector<double> timed(times.ms.begin() + std::min<std::size_t>(a.warmup, times.ms.size()), times.ms.end());
@@ -97,12 +113,12 @@ void runBench(const BenchArgs& a) {
     const double mem = s.peak_memory_bytes / 1048576.0;
     results.push_back({{"mode", mode}, {"model", cfg.model.preset}, {"batch", cfg.training.batch_size},
                        {"samples_per_s", sps}, {"step_ms", step_ms}, {"memory_mib", mem},
-                       {"threads", s.device}, {"vs_fp32", fp32_ms > 0 ? step_ms / fp32_ms : 0}});
+                       {"device", s.device}, {"vs_fp32", fp32_ms > 0 ? step_ms / fp32_ms : 0}});
     if (!a.json) {
       char ratio[32] = "-";
       if (fp32_ms > 0) std::snprintf(ratio, sizeof ratio, "%.2fx", step_ms / fp32_ms);
-      std::printf("%-10s %-8s %6lld %12.0f %12.3f %12s %10.2f\n", mode.c_str(), cfg.model.preset.c_str(),
-                  static_cast<long long>(cfg.training.batch_size), sps, step_ms, ratio, mem);
+      std::printf("%-10s %-8s %6lld %12.0f %12.3f %12s %10.2f  %s\n", mode.c_str(), cfg.model.preset.c_str(),
+                  static_cast<long long>(cfg.training.batch_size), sps, step_ms, ratio, mem, s.device.c_str());
       std::fflush(stdout);
     }
   }

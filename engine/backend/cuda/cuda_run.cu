@@ -42,6 +42,8 @@ class CudaRunLoop {
               std::atomic<bool>& cancel, std::atomic<bool>& paused, std::int64_t total_steps,
               Clock::time_point t0);
   ~CudaRunLoop();
+  CudaRunLoop(const CudaRunLoop&) = delete;
+  CudaRunLoop& operator=(const CudaRunLoop&) = delete;
   std::int64_t parameterCount() const { return model_->paramCount(); }
   RunSummary train(RunSummary summary, std::int64_t total_steps, std::int64_t steps_per_epoch);
   std::int64_t peakBytes();
@@ -53,6 +55,8 @@ class CudaRunLoop {
     bool hist = false;
     cudaEvent_t start = nullptr, done = nullptr;
   };
+  void setUp(std::int64_t total_steps);
+  void release() noexcept;
   void enqueueForwardBackward(std::int64_t m);
   void enqueueUpdate(std::int64_t m);
   void enqueueHistograms(std::int64_t m);
@@ -106,6 +110,19 @@ CudaRunLoop::CudaRunLoop(const RunConfig& cfg, const DataSplit& data, RunObserve
       mse_(cfg.training.loss == "mse"), batch_(cfg.training.batch_size),
       eval_batch_(std::max<std::int64_t>(cfg.training.batch_size, 500)),
       classes_(data.train.num_classes) {
+  // A constructor that throws (out of memory, say) gets no destructor call: give the
+  // stream, events and graphs back here, or every failed run would leak them.
+  try {
+    setUp(total_steps);
+  } catch (...) {
+    release();
+    throw;
+  }
+}
+
+void CudaRunLoop::setUp(std::int64_t total_steps) {
+  const RunConfig& cfg = cfg_;
+  const DataSplit& data = data_;
   {
     std::size_t free_b = 0, total_b = 0;
     HL_CUDA(cudaMemGetInfo(&free_b, &total_b));
@@ -199,7 +216,9 @@ CudaRunLoop::CudaRunLoop(const RunConfig& cfg, const DataSplit& data, RunObserve
   use_graphs_ = tr.count() >= batch_ && captureGraphs();
 }
 
-CudaRunLoop::~CudaRunLoop() {
+CudaRunLoop::~CudaRunLoop() { release(); }
+
+void CudaRunLoop::release() noexcept {
   // Nothing here may throw; after a sticky device error these calls just fail quietly.
   if (stream_) (void)cudaStreamSynchronize(stream_);
   if (graph_fb_) (void)cudaGraphExecDestroy(graph_fb_);
@@ -211,6 +230,10 @@ CudaRunLoop::~CudaRunLoop() {
   if (order_copied_) (void)cudaEventDestroy(order_copied_);
   model_.reset();
   if (stream_) (void)cudaStreamDestroy(stream_);
+  stream_ = nullptr;
+  graph_fb_ = graph_update_ = nullptr;
+  order_copied_ = nullptr;
+  for (auto& s : slots_) s.start = s.done = nullptr;
 }
 
 std::int64_t CudaRunLoop::peakBytes() {
@@ -327,7 +350,10 @@ void CudaRunLoop::poll(bool block_all) {
       HL_CUDA(cudaEventSynchronize(slots_[s].done));
     } else {
       const cudaError_t q = cudaEventQuery(slots_[s].done);
-      if (q == cudaErrorNotReady) return;
+      if (q == cudaErrorNotReady) {
+        (void)cudaGetLastError();  // not an error; make sure no later launch check sees it
+        return;
+      }
       HL_CUDA(q);
     }
     pending_.pop_front();
@@ -338,13 +364,6 @@ void CudaRunLoop::poll(bool block_all) {
 void CudaRunLoop::processSlot(int slot) {
   const Slot& s = slots_[slot];
   const StepDeviceRecord r = ring_.as<StepDeviceRecord>()[slot];
-  if (r.scaler_error) {
-    std::ostringstream msg;
-    msg << "deepspeed loss scaler: gradient overflow at step " << s.step
-        << " while the loss scale is already at its minimum " << r.scale_before
-        << " (min_scale); cannot back off further and raise_at_min is set";
-    throw ScalerError(msg.str());
-  }
   if (s.hist) {
     const auto* bins = hist_host_.as<unsigned long long>() + slot * (hist_dev_.bytes() / sizeof(unsigned long long));
     for (std::size_t i = 0; i < hist_tensors_.size(); ++i) {
@@ -362,6 +381,14 @@ void CudaRunLoop::processSlot(int slot) {
       h.nans = static_cast<std::int64_t>(b[kHistBins + 2]);
       obs_.onHistogram(h);
     }
+  }
+  // As on the CPU, whose scaler throws after that step's histograms went out.
+  if (r.scaler_error) {
+    std::ostringstream msg;
+    msg << "deepspeed loss scaler: gradient overflow at step " << s.step
+        << " while the loss scale is already at its minimum " << r.scale_before
+        << " (min_scale); cannot back off further and raise_at_min is set";
+    throw ScalerError(msg.str());
   }
   StepRecord rec;
   rec.step = s.step;
@@ -436,6 +463,7 @@ EvalRecord CudaRunLoop::evaluate(std::int64_t step, int epoch) {
 bool CudaRunLoop::waitWhilePaused(std::int64_t step) {
   if (!paused_.load()) return true;
   poll(true);
+  if (stop_) return true;  // a record that arrived just now ended the run (diverged)
   emitEvent(step, EventKind::Paused, 0, "paused");
   while (paused_.load() && !cancel_.load()) std::this_thread::sleep_for(std::chrono::milliseconds(20));
   if (cancel_.load()) return false;
@@ -468,6 +496,7 @@ RunSummary CudaRunLoop::train(RunSummary summary, std::int64_t total_steps, std:
         stop_ = true;
         break;
       }
+      if (stop_) break;
       ++step;
       std::int64_t m = 0;
       sampler.batch(b, &m);
@@ -503,6 +532,12 @@ RunSummary CudaRunLoop::train(RunSummary summary, std::int64_t total_steps, std:
 std::string cudaBackendProblem(const RunConfig& cfg) {
   const DeviceReport r = queryDevices();
   if (r.gpus.empty()) return r.problem;
+  // The kernels are built for sm_80 and sm_90 (HALFLAB_CUDA_ARCHS) and use bf16
+  // conversions that need compute capability 8.0.
+  const GpuInfo& g = r.gpus.front();
+  if (g.cc_major < 8)
+    return "GPU " + g.name + " has compute capability " + std::to_string(g.cc_major) + "." +
+           std::to_string(g.cc_minor) + "; the CUDA backend needs 8.0 or newer (A100, H100, RTX 30xx and later)";
   if (cfg.model.preset != "mlp" && !cuda::cudnnAvailable())
     return "model.preset '" + cfg.model.preset + "' needs cuDNN, which this build of the CUDA backend lacks";
   return "";

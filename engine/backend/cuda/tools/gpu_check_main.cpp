@@ -1,6 +1,8 @@
 // halflab-gpu-check: the CUDA backend's parity checks and benchmark without Qt, for GPU
 // machines that have CUDA but no Qt (scripts/gpu-check.sh runs it).
-//   halflab-gpu-check            all parity checks; exit 1 if any fails, 0 otherwise
+//   halflab-gpu-check [--require-gpu]
+//                     all parity checks; exit 1 if any fails, 0 otherwise; with
+//                     --require-gpu, exit 3 when checks were skipped (no usable GPU)
 //   halflab-gpu-check --bench [--models mlp,lenet] [--modes fp32,tf32,fp16-amp,bf16-amp]
 //                     [--batch 128] [--steps 200] [--warmup 20] [--json]
 #include <cstdio>
@@ -32,7 +34,7 @@ int usage(const char* why) {
 
 int main(int argc, char** argv) {
   using namespace halflab::gpucheck;
-  bool bench = false, json = false;
+  bool bench = false, json = false, require_gpu = false;
   std::string models = "mlp,lenet", modes = "fp32,tf32,fp16-amp,bf16-amp";
   long long batch = 128;
   int steps = 200, warmup = 20;
@@ -44,6 +46,7 @@ int main(int argc, char** argv) {
     };
     if (a == "--bench") bench = true;
     else if (a == "--json") json = true;
+    else if (a == "--require-gpu") require_gpu = true;
     else if (a == "--models") models = value("--models");
     else if (a == "--modes") modes = value("--modes");
     else if (a == "--batch") batch = std::atoll(value("--batch"));
@@ -80,5 +83,10 @@ int main(int argc, char** argv) {
     (r.skipped ? skipped : r.passed ? passed : failed)++;
   }
   std::printf("\n%d passed, %d failed, %d skipped\n", passed, failed, skipped);
-  return failed ? 1 : 0;
+  if (failed) return 1;
+  if (require_gpu && (skipped > 0 || passed == 0)) {
+    std::printf("checks were skipped: no usable GPU, so nothing was verified (--require-gpu)\n");
+    return 3;
+  }
+  return 0;
 }

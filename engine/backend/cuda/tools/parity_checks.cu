@@ -224,7 +224,7 @@ RunConfig baseConfig(const std::string& extra_json) {
   nlohmann::json j = nlohmann::json::parse(R"({"dataset":{"kind":"spirals","synthetic_samples":4000},
       "model":{"preset":"mlp","hidden":[64,64]},"training":{"batch_size":64,"epochs":100,
       "histogram_every":0,"eval_every":0}})");
-  if (std::filesystem::exists("/usr/share/datasets/fashion-mnist/train-images-idx3-ubyte.gz")) {
+  if (std::filesystem::exists(std::string(HALFLAB_DEFAULT_DATA_DIR) + "/train-images-idx3-ubyte.gz")) {
     j["dataset"] = {{"kind", "fashion-mnist"}, {"train_limit", 20000}, {"test_limit", 1000}};
     j["model"]["hidden"] = {256, 128};
   }
@@ -402,8 +402,13 @@ std::vector<BenchRow> benchCuda(const std::vector<std::string>& models, const st
         const RunSummary s = runOnCuda(cfg, *data, infoFor(cfg), rec, cancel, paused);
         row.status = runStatusName(s.status);
         if (s.status != RunStatus::Completed) row.status += ": " + s.error;
+        // Full batches only: the epoch's last, shorter batch would flatter the median.
         std::vector<double> ms;
-        for (std::size_t i = static_cast<std::size_t>(warmup); i < rec.steps.size(); ++i) ms.push_back(rec.steps[i].step_time_ms);
+        for (std::size_t i = static_cast<std::size_t>(warmup); i < rec.steps.size(); ++i) {
+          const StepRecord& r = rec.steps[i];
+          const double samples = r.samples_per_s * r.step_time_ms / 1000.0;
+          if (std::llround(samples) == batch) ms.push_back(r.step_time_ms);
+        }
         if (!ms.empty()) {
           std::sort(ms.begin(), ms.end());
           row.step_ms = ms[ms.size() / 2];
