@@ -285,7 +285,11 @@ std::vector<RunConfig> MainWindow::abConfigs(const RunConfig& cfg) {
   return {fp32, low};
 }
 
-bool MainWindow::startAB() { return startConfigs(abConfigs(config_->config()), true); }
+bool MainWindow::startAB() {
+  const bool started = startConfigs(abConfigs(config_->config()), true);
+  comparison_when_done_ = started;
+  return started;
+}
 
 bool MainWindow::startConfigs(std::vector<RunConfig> configs, bool share_data) {
   if (session_->busy()) {
@@ -321,6 +325,7 @@ bool MainWindow::startConfigs(std::vector<RunConfig> configs, bool share_data) {
   show_live_ = true;
   probe_->reset();
   probe_->start();
+  comparison_when_done_ = false;
   if (!session_->start(std::move(configs), store_path_, share_data)) return false;
   progress_bar_->setValue(0);
   progress_bar_->setFormat(tr("starting…"));
@@ -395,7 +400,11 @@ void MainWindow::onBatchFinished() {
     show_live_ = false;
     for (qint64 id : ids) stored_traces_.erase(id);
     browser_->selectRuns(ids);
+    // The point of an A/B run is the side-by-side table: show it (lessons keep their text).
+    if (comparison_when_done_ && ids.size() >= 2)
+      if (auto* dock = qobject_cast<QDockWidget*>(compare_->parentWidget())) dock->raise();
   }
+  comparison_when_done_ = false;
   updateActions();
   emit batchFinished();
 }

@@ -102,6 +102,7 @@ class MainWindow : public QMainWindow {
   QString last_error_;
   bool quiet_ = false;
   bool show_live_ = false;
+  bool comparison_when_done_ = false;  // an A/B batch: bring the comparison table up at the end
   QList<qint64> selected_ids_;
   std::map<qint64, std::shared_ptr<RunTrace>> stored_traces_;
 };

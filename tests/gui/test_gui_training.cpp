@@ -3,7 +3,9 @@
 // same seed, pause/stop, and clear errors for a bad dataset folder and a bad store.
 #include <QtTest>
 
+#include <QDockWidget>
 #include <QLineEdit>
+#include <QTabBar>
 #include <QTemporaryDir>
 
 #include "plots/histogram_plot.hpp"
@@ -14,12 +16,21 @@
 #include "ui/compare_view.hpp"
 #include "ui/config_panel.hpp"
 #include "ui/latency_probe.hpp"
+#include "ui/lessons_panel.hpp"
 #include "ui/main_window.hpp"
 #include "ui/run_browser.hpp"
 
 using namespace halflab;
 
 namespace {
+// The title of the dock in front of the bottom tab group (Comparison / Lessons).
+QString frontDockTab(QMainWindow& w) {
+  for (auto* bar : w.findChildren<QTabBar*>())
+    for (int i = 0; i < bar->count(); ++i)
+      if (bar->tabText(i) == "Lessons") return bar->tabText(bar->currentIndex());
+  return {};
+}
+
 RunConfig spiralsConfig(std::int64_t steps) {
   RunConfig cfg;
   cfg.name = "gui test";
@@ -119,6 +130,10 @@ class TestGuiTraining : public QObject {
 
   void abRunsTwoModesWithTheSameSeed() {
     MainWindow window(store(), /*quiet=*/true);
+    window.show();
+    // The lessons tab in front (as after a lesson): the finished A/B brings the table up.
+    if (auto* dock = qobject_cast<QDockWidget*>(window.lessonsPanel()->parentWidget())) dock->raise();
+    QTRY_COMPARE(frontDockTab(window), QString("Lessons"));
     window.configPanel()->setConfig(spiralsConfig(30));
     QSignalSpy finished(&window, &MainWindow::batchFinished);
     const auto before = RunStore::open(store().toStdString()).listRuns().size();
@@ -134,6 +149,7 @@ class TestGuiTraining : public QObject {
     QCOMPARE(window.compareView()->runs().size(), std::size_t(2));
     QCOMPARE(window.compareView()->table()->rowCount(), 2);
     QCOMPARE(window.plotPanel()->scalePlot()->traces().size(), 2);
+    QTRY_COMPARE(frontDockTab(window), QString("Comparison"));
   }
 
   void pauseAndStop() {
