@@ -4,6 +4,7 @@
 #include <cstdint>
 
 #include "engine/backend/cuda/cuda_kernels.cuh"
+#include "engine/backend/cuda/gemm_layout.hpp"
 
 namespace halflab::cuda {
 namespace {
@@ -46,20 +47,23 @@ GemmRunner::Plan& GemmRunner::plan(const Key& key) {
   if (it != plans_.end()) return *it->second;
   const auto [ta, tb, m, n, k, in_i, out_i, want_bias, align] = key;
   const auto in = static_cast<DType>(in_i), out = static_cast<DType>(out_i);
-  // Row-major C = op(A) op(B) is column-major C^T = op(B)^T op(A)^T: cuBLASLt's "A" is our
-  // B and its "B" is our A; layouts describe the matrices as stored.
   const cublasComputeType_t compute =
       (in == DType::F32 && tf32_) ? CUBLAS_COMPUTE_32F_FAST_TF32 : CUBLAS_COMPUTE_32F;
   auto p = std::make_unique<Plan>();
   HL_CUBLAS(cublasLtMatmulDescCreate(&p->desc, compute, CUDA_R_32F));
-  const cublasOperation_t op_a = tb ? CUBLAS_OP_T : CUBLAS_OP_N;
-  const cublasOperation_t op_b = ta ? CUBLAS_OP_T : CUBLAS_OP_N;
+  // The row-major -> column-major mapping (gemm_layout.hpp, unit-tested without a GPU).
+  const GemmLayout g = gemmLayoutFor(ta, tb, m, n, k);
+  const cublasOperation_t op_a = g.transpose_first ? CUBLAS_OP_T : CUBLAS_OP_N;
+  const cublasOperation_t op_b = g.transpose_second ? CUBLAS_OP_T : CUBLAS_OP_N;
   HL_CUBLAS(cublasLtMatmulDescSetAttribute(p->desc, CUBLASLT_MATMUL_DESC_TRANSA, &op_a, sizeof op_a));
   HL_CUBLAS(cublasLtMatmulDescSetAttribute(p->desc, CUBLASLT_MATMUL_DESC_TRANSB, &op_b, sizeof op_b));
-  const auto u = [](std::int64_t v) { return static_cast<std::uint64_t>(v); };
-  HL_CUBLAS(cublasLtMatrixLayoutCreate(&p->a, cudaTypeOf(in), tb ? u(k) : u(n), tb ? u(n) : u(k), tb ? k : n));
-  HL_CUBLAS(cublasLtMatrixLayoutCreate(&p->b, cudaTypeOf(in), ta ? u(m) : u(k), ta ? u(k) : u(m), ta ? m : k));
-  HL_CUBLAS(cublasLtMatrixLayoutCreate(&p->c, cudaTypeOf(out), u(n), u(m), n));
+  auto layout = [](cublasLtMatrixLayout_t* out, DType t, const ColumnMajorMatrix& mat) {
+    HL_CUBLAS(cublasLtMatrixLayoutCreate(out, cudaTypeOf(t), static_cast<std::uint64_t>(mat.rows),
+                                         static_cast<std::uint64_t>(mat.cols), mat.ld));
+  };
+  layout(&p->a, in, g.first);
+  layout(&p->b, in, g.second);
+  layout(&p->c, out, g.out);
 
   cublasLtMatmulPreference_t pref = nullptr;
   HL_CUBLAS(cublasLtMatmulPreferenceCreate(&pref));
