@@ -62,7 +62,9 @@ MainWindow::MainWindow(const QString& store_path, bool quiet, QWidget* parent) :
   buildActions();
 
   progress_bar_ = new QProgressBar;
-  progress_bar_->setMaximumWidth(260);
+  // Wide enough for "run 2/2 · paused · step 18890/30000" without clipping.
+  progress_bar_->setMinimumWidth(progress_bar_->fontMetrics().horizontalAdvance(
+                                     QStringLiteral("run 2/2 · paused · step 188888/300000")) + 24);
   progress_bar_->setTextVisible(true);
   progress_bar_->setFormat(tr("idle"));
   progress_bar_->setValue(0);
@@ -86,12 +88,15 @@ MainWindow::MainWindow(const QString& store_path, bool quiet, QWidget* parent) :
     showError(tr("Training could not start"), msg);
   });
   connect(session_, &TrainingSession::jobFinished, this,
-          [this](int, qint64, const QString& status, const QString& error) {
-            if (status == "failed" || status == "diverged")
+          [this](int job, qint64, const QString& status, const QString& error) {
+            if (status == "failed" || status == "diverged") {
               showError(status == "failed" ? tr("Run failed") : tr("Run diverged"),
                         error.isEmpty() ? tr("The run ended as %1.").arg(status) : error);
-            else
-              statusBar()->showMessage(tr("Run %1").arg(status), 5000);
+            } else {
+              const auto traces = session_->traces();
+              const QString name = job >= 0 && job < traces.size() ? traces[job]->label : tr("Run");
+              statusBar()->showMessage(tr("%1: %2").arg(name, status), 5000);
+            }
             browser_->refresh();  // a finished A/B arm is listed at once
           });
   connect(session_, &TrainingSession::busyChanged, this, &MainWindow::updateActions);
