@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <cmath>
 #include <cstdio>
+#include <thread>
 
 namespace halflab {
 
@@ -94,6 +95,16 @@ void RunBookkeeper::finishEval(EvalRecord& ev) {
   if (summary_.time_to_target_s < 0 && ev.val_accuracy >= rules_.target_accuracy)
     summary_.time_to_target_s = ev.wall_ms / 1000.0;
   obs_.onEval(ev);
+}
+
+bool RunBookkeeper::waitWhilePaused(std::int64_t step, const std::atomic<bool>& paused,
+                                    const std::atomic<bool>& cancel) {
+  if (!paused.load()) return true;
+  emitEvent(step, EventKind::Paused, 0, "paused");
+  while (paused.load() && !cancel.load()) std::this_thread::sleep_for(std::chrono::milliseconds(20));
+  if (cancel.load()) return false;
+  emitEvent(step, EventKind::Resumed, 0, "resumed");
+  return true;
 }
 
 void RunBookkeeper::cancelled(std::int64_t step) {

@@ -3,6 +3,7 @@
 // loss and accuracy the next eval record reports, each step record with its events in a
 // fixed order, the divergence rules, and the run's start and end. One implementation, so
 // both backends emit the same records and events and stop for the same reasons.
+#include <atomic>
 #include <chrono>
 #include <cstdint>
 #include <string>
@@ -35,6 +36,9 @@ class RunBookkeeper {
   // Adds the training loss and accuracy since the last evaluation to `ev` (the caller
   // filled the validation fields), updates the summary and emits the record.
   void finishEval(EvalRecord& ev);
+  // While `paused` is set: Paused event, wait, Resumed event. False when the user
+  // cancelled during the pause.
+  bool waitWhilePaused(std::int64_t step, const std::atomic<bool>& paused, const std::atomic<bool>& cancel);
   // The user cancelled before `step` (a diverged run stays diverged).
   void cancelled(std::int64_t step);
   // Throughput over the steps trained; call once after the loop.

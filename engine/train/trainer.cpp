@@ -4,7 +4,6 @@
 #include <cmath>
 #include <limits>
 #include <filesystem>
-#include <thread>
 
 #include <nlohmann/json.hpp>
 
@@ -149,13 +148,9 @@ class RunLoop {
  private:
   void prepareParameters();
   void refreshWorkingCopies();
-  void emitEvent(std::int64_t step, EventKind kind, double value, std::string text) {
-    obs_.onEvent({step, kind, value, std::move(text), msSince(t0_)});
-  }
   void emitHistograms(std::int64_t step);
   EvalRecord evaluate(std::int64_t step, int epoch);
   std::int64_t memoryBytes() const;
-  bool waitWhilePaused(std::int64_t step);
 
   const RunConfig& cfg_;
   const DataSplit& data_;
@@ -277,16 +272,6 @@ EvalRecord RunLoop::evaluate(std::int64_t step, int epoch) {
   return r;
 }
 
-bool RunLoop::waitWhilePaused(std::int64_t step) {
-  if (!paused_.load()) return true;
-  emitEvent(step, EventKind::Paused, 0, "paused");
-  while (paused_.load() && !cancel_.load())
-    std::this_thread::sleep_for(std::chrono::milliseconds(20));
-  if (cancel_.load()) return false;
-  emitEvent(step, EventKind::Resumed, 0, "resumed");
-  return true;
-}
-
 RunSummary RunLoop::train(RunSummary summary, Clock::time_point t0, std::int64_t total_steps,
                           std::int64_t steps_per_epoch) {
   t0_ = t0;
@@ -302,7 +287,7 @@ RunSummary RunLoop::train(RunSummary summary, Clock::time_point t0, std::int64_t
     sampler.startEpoch(epoch);
     for (std::int64_t b = 0; b < steps_per_epoch && !stop; ++b) {
       if (step >= total_steps) { stop = true; break; }
-      if (cancel_.load() || !waitWhilePaused(step)) {
+      if (cancel_.load() || !book.waitWhilePaused(step, paused_, cancel_)) {
         book.cancelled(step);
         stop = true;
         break;

@@ -7,7 +7,6 @@
 #include <cstring>
 #include <deque>
 #include <sstream>
-#include <thread>
 
 #include "engine/backend/cuda/cuda_model.cuh"
 #include "engine/backend/device.hpp"
@@ -65,9 +64,6 @@ class CudaRunLoop {
   void processSlot(int slot);
   void poll(bool block_all);
   EvalRecord evaluate(std::int64_t step, int epoch);
-  void emitEvent(std::int64_t step, EventKind kind, double value, std::string text) {
-    book_->emitEvent(step, kind, value, std::move(text));
-  }
   bool waitWhilePaused(std::int64_t step);
 
   const RunConfig& cfg_;
@@ -462,18 +458,14 @@ EvalRecord CudaRunLoop::evaluate(std::int64_t step, int epoch) {
 
 bool CudaRunLoop::waitWhilePaused(std::int64_t step) {
   if (!paused_.load()) return true;
-  poll(true);
+  poll(true);  // the steps already launched are recorded before the pause
   if (stop_) return true;  // a record that arrived just now ended the run (diverged)
-  emitEvent(step, EventKind::Paused, 0, "paused");
-  while (paused_.load() && !cancel_.load()) std::this_thread::sleep_for(std::chrono::milliseconds(20));
-  if (cancel_.load()) return false;
-  emitEvent(step, EventKind::Resumed, 0, "resumed");
-  return true;
+  return book_->waitWhilePaused(step, paused_, cancel_);
 }
 
 RunSummary CudaRunLoop::train(RunSummary summary, std::int64_t total_steps, std::int64_t steps_per_epoch) {
   book_ = std::make_unique<RunBookkeeper>(obs_, t0_, bookkeepingRulesFor(cfg_), summary);
-  if (!graph_note_.empty()) emitEvent(0, EventKind::Warning, 0, graph_note_);
+  if (!graph_note_.empty()) book_->emitEvent(0, EventKind::Warning, 0, graph_note_);
   const auto& tc = cfg_.training;
   BatchSampler sampler(data_.train.count(), tc.batch_size, tc.seed, true, false);
   std::int64_t step = 0;
