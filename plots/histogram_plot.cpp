@@ -38,6 +38,30 @@ const RunTrace* focusTrace(const QList<std::shared_ptr<const RunTrace>>& traces)
     if (!t->histograms.empty()) return t.get();
   return nullptr;
 }
+
+// The histograms of the chosen tensor, or of the trace's first tensor when it has none
+// of the chosen one; `shown` gets the tensor's name.
+std::vector<const HistogramRecord*> shownHistograms(const RunTrace& trace, const QString& wanted, QString* shown) {
+  *shown = wanted;
+  if (shown->isEmpty() || trace.histogramsOf(*shown).empty()) {
+    const QStringList names = trace.histogramTensors();
+    if (names.isEmpty()) return {};
+    *shown = names.front();
+  }
+  return trace.histogramsOf(*shown);
+}
+
+// A bold label (the "= 0" and "inf/NaN" tags); the caller places it.
+QCPItemText* addTag(QCustomPlot* plot, const QString& text, int point_size, const QColor& color,
+                    const QColor& background) {
+  auto* tag = new QCPItemText(plot);
+  tag->setText(text);
+  tag->setFont(QFont(plot->font().family(), point_size, QFont::Bold));
+  tag->setColor(color);
+  tag->setBrush(background);
+  tag->setClipToAxisRect(true);
+  return tag;
+}
 }  // namespace
 
 HistogramPlot::HistogramPlot(QWidget* parent)
@@ -93,13 +117,8 @@ void HistogramPlot::rebuild() {
     footer_->setText(tr("No histograms yet (training.histogram_every > 0 records them)"));
     return;
   }
-  QString tensor = tensor_;
-  if (tensor.isEmpty() || trace->histogramsOf(tensor).empty()) {
-    const QStringList names = trace->histogramTensors();
-    if (names.isEmpty()) return;
-    tensor = names.front();
-  }
-  const auto records = trace->histogramsOf(tensor);
+  QString tensor;
+  const auto records = shownHistograms(*trace, tensor_, &tensor);
   if (records.empty()) return;
   const HistogramRecord& h = *records.back();
   shown_ = &h;
@@ -136,16 +155,11 @@ void HistogramPlot::rebuild() {
                    {static_cast<double>(h.zeros), static_cast<double>(h.infs + h.nans)}, true);
   if (logY()) special->setBaseValue(0.5);
   for (const auto& [key, label] : {std::pair{zeroBarKey(h), tr("= 0")}, std::pair{nonFiniteBarKey(h), tr("inf/NaN")}}) {
-    auto* text = new QCPItemText(this);
-    text->position->setTypeX(QCPItemPosition::ptPlotCoords);
-    text->position->setTypeY(QCPItemPosition::ptAxisRectRatio);
-    text->position->setCoords(key, 0.12);
-    text->setPositionAlignment(Qt::AlignTop | Qt::AlignHCenter);
-    text->setText(label);
-    text->setFont(QFont(font().family(), 8, QFont::Bold));
-    text->setColor(QColor(60, 60, 60));
-    text->setBrush(QColor(255, 255, 255, 210));
-    text->setClipToAxisRect(true);
+    auto* tag = addTag(this, label, 8, QColor(60, 60, 60), QColor(255, 255, 255, 210));
+    tag->position->setTypeX(QCPItemPosition::ptPlotCoords);
+    tag->position->setTypeY(QCPItemPosition::ptAxisRectRatio);
+    tag->position->setCoords(key, 0.12);
+    tag->setPositionAlignment(Qt::AlignTop | Qt::AlignHCenter);
   }
   footer_->setText(tr("%1  ·  %2 %3 at step %4  ·  zeros %5  inf %6  NaN %7")
                        .arg(trace->label, tensor, formatLabel(h.format))
@@ -208,13 +222,8 @@ void HistogramMapPlot::rebuild() {
   columns_ = 0;
   const RunTrace* trace = focusTrace(traces());
   if (!trace) return;
-  QString tensor = tensor_;
-  if (tensor.isEmpty() || trace->histogramsOf(tensor).empty()) {
-    const QStringList names = trace->histogramTensors();
-    if (names.isEmpty()) return;
-    tensor = names.front();
-  }
-  const auto records = trace->histogramsOf(tensor);
+  QString tensor;
+  const auto records = shownHistograms(*trace, tensor_, &tensor);
   if (records.empty()) return;
   const HistogramRecord& first = *records.front();
   // One row per exponent; below them a band of exact zeros and above them a band of
@@ -246,16 +255,11 @@ void HistogramMapPlot::rebuild() {
   const double band = kSpecialRows / 2.0;
   for (const auto& [y, label] : {std::pair{first.min_exp - below + band, tr("= 0")},
                                  std::pair{first.max_exp + 1 + 1 + band, tr("inf/NaN")}}) {
-    auto* text = new QCPItemText(this);
-    text->position->setTypeX(QCPItemPosition::ptAxisRectRatio);
-    text->position->setTypeY(QCPItemPosition::ptPlotCoords);
-    text->position->setCoords(0.005, y);
-    text->setPositionAlignment(Qt::AlignVCenter | Qt::AlignLeft);
-    text->setText(label);
-    text->setFont(QFont(font().family(), 7, QFont::Bold));
-    text->setColor(QColor(255, 255, 255, 230));
-    text->setBrush(QColor(0, 0, 0, 140));
-    text->setClipToAxisRect(true);
+    auto* tag = addTag(this, label, 7, QColor(255, 255, 255, 230), QColor(0, 0, 0, 140));
+    tag->position->setTypeX(QCPItemPosition::ptAxisRectRatio);
+    tag->position->setTypeY(QCPItemPosition::ptPlotCoords);
+    tag->position->setCoords(0.005, y);
+    tag->setPositionAlignment(Qt::AlignVCenter | Qt::AlignLeft);
   }
   map_->rescaleDataRange(true);
   // Format boundaries as horizontal lines.

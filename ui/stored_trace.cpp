@@ -17,17 +17,20 @@ std::shared_ptr<RunTrace> loadStoredTrace(const RunStore& store, const RunRow& r
   trace->label = storedRunLabel(run);
   trace->color = color;
 
-  // Series are stored per key; gather them back into step records (full resolution, so
-  // every overflow step keeps its marker).
+  // Series are stored per key; gather them back into step and eval records (full
+  // resolution, so every overflow step keeps its marker).
   std::map<std::int64_t, StepRecord> steps;
-  auto fill = [&](const char* key, auto setter) {
+  std::map<std::int64_t, EvalRecord> evals;
+  auto gather = [&](auto& records, const char* key, auto setter) {
     for (const MetricPoint& p : store.metricSeries(run.id, key)) {
-      StepRecord& r = steps[p.step];
+      auto& r = records[p.step];
       r.step = p.step;
       r.wall_ms = p.wall_ms;
       setter(r, p.value);
     }
   };
+  auto fill = [&](const char* key, auto setter) { gather(steps, key, setter); };
+  auto fillEval = [&](const char* key, auto setter) { gather(evals, key, setter); };
   fill("loss", [](StepRecord& r, double v) { r.loss = v; });
   fill("scale", [](StepRecord& r, double v) { r.scale_after = v; });
   fill("scale_before", [](StepRecord& r, double v) { r.scale_before = v; });
@@ -45,15 +48,6 @@ std::shared_ptr<RunTrace> loadStoredTrace(const RunStore& store, const RunRow& r
   fill("weight_grad_elements", [](StepRecord& r, double v) { r.weight_grad_elements = static_cast<std::int64_t>(v); });
   for (const auto& [step, r] : steps) trace->add(r);
 
-  std::map<std::int64_t, EvalRecord> evals;
-  auto fillEval = [&](const char* key, auto setter) {
-    for (const MetricPoint& p : store.metricSeries(run.id, key)) {
-      EvalRecord& r = evals[p.step];
-      r.step = p.step;
-      r.wall_ms = p.wall_ms;
-      setter(r, p.value);
-    }
-  };
   fillEval("train_loss", [](EvalRecord& r, double v) { r.train_loss = v; });
   fillEval("train_accuracy", [](EvalRecord& r, double v) { r.train_accuracy = v; });
   fillEval("val_loss", [](EvalRecord& r, double v) { r.val_loss = v; });
