@@ -4,6 +4,7 @@ import os
 
 import torch
 import torch.nn as nn
+import torch.nn.functional as F
 
 FASHION_DIR = os.environ.get("HALFLAB_FASHION_MNIST_DIR", "/usr/share/datasets/fashion-mnist")
 MODELS = ("mlp", "mlp4096", "lenet")
@@ -23,6 +24,27 @@ def build_model(name, script):
             nn.Linear(16 * 5 * 5, 120), nn.ReLU(), nn.Linear(120, 84), nn.ReLU(),
             nn.Linear(84, 10))
     raise SystemExit(f"{script}: unknown model '{name}' (expected {', '.join(MODELS)})")
+
+
+def train_step(model, opt, x, y, device_type, amp_dtype=None, scaler=None):
+    """One eager training step as both peers time it: the forward pass (under autocast in
+    the AMP modes), cross-entropy in fp32, backward (scaled when a GradScaler is given),
+    the optimizer step. Returns the loss."""
+    opt.zero_grad(set_to_none=True)
+    if amp_dtype is None:
+        loss = F.cross_entropy(model(x), y)
+    else:
+        with torch.autocast(device_type, dtype=amp_dtype):
+            out = model(x)
+        loss = F.cross_entropy(out.float(), y)
+    if scaler is not None:
+        scaler.scale(loss).backward()
+        scaler.step(opt)
+        scaler.update()
+    else:
+        loss.backward()
+        opt.step()
+    return loss
 
 
 def load_fashion_mnist(limit):

@@ -30,12 +30,11 @@ import warnings
 
 try:
     import torch
-    import torch.nn.functional as F
 except ImportError as e:  # Debian's python3-torch is for /usr/bin/python3
     sys.exit(f"peer_pytorch.py: cannot import torch ({e}); run it with /usr/bin/python3 "
              "after `apt-get install python3-torch`")
 
-from peer_models import build_model as _build_model, load_fashion_mnist as _load_raw
+from peer_models import build_model as _build_model, load_fashion_mnist as _load_raw, train_step
 
 
 def build_model(name):
@@ -95,22 +94,7 @@ def bench_mode(model_name, mode, x_all, y_all, batch, steps, warmup, seed):
         start = (step * batch) % (n - batch + 1)
         idx = perm[start:start + batch]
         x, y = x_all.index_select(0, idx), y_all.index_select(0, idx)
-        opt.zero_grad(set_to_none=True)
-        if amp_dtype is None:
-            loss = F.cross_entropy(model(x), y)
-            loss.backward()
-            opt.step()
-        else:
-            with torch.autocast("cpu", dtype=amp_dtype):
-                out = model(x)
-            loss = F.cross_entropy(out.float(), y)
-            if scaler is not None:
-                scaler.scale(loss).backward()
-                scaler.step(opt)
-                scaler.update()
-            else:
-                loss.backward()
-                opt.step()
+        loss = train_step(model, opt, x, y, "cpu", amp_dtype, scaler)
         times.append((time.perf_counter() - t0) * 1000.0)
     step_ms = statistics.median(times[warmup:])
     return {"step_ms": step_ms, "samples_per_s": 1000.0 * batch / step_ms,

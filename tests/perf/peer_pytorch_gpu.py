@@ -28,11 +28,10 @@ import sys
 
 try:
     import torch
-    import torch.nn.functional as F
 except ImportError as e:
     sys.exit(f"peer_pytorch_gpu.py: cannot import torch ({e})")
 
-from peer_models import build_model as _build_model, load_fashion_mnist
+from peer_models import build_model as _build_model, load_fashion_mnist, train_step
 
 
 def build_model(name):
@@ -70,19 +69,7 @@ def bench(model_name, mode, batch, steps, warmup, x, y):
         start.record()
         idx = perm[off:off + batch]
         xb, yb = x.index_select(0, idx), y.index_select(0, idx)
-        opt.zero_grad(set_to_none=True)
-        if amp_dtype is not None:
-            with torch.autocast("cuda", dtype=amp_dtype):
-                loss = F.cross_entropy(model(xb), yb)
-        else:
-            loss = F.cross_entropy(model(xb), yb)
-        if scaler is not None:
-            scaler.scale(loss).backward()
-            scaler.step(opt)
-            scaler.update()
-        else:
-            loss.backward()
-            opt.step()
+        train_step(model, opt, xb, yb, "cuda", amp_dtype, scaler)
         end.record()
         if step >= warmup:
             times.append((start, end))
