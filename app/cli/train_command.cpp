@@ -44,6 +44,13 @@ RunSummary runOne(const RunConfig& cfg, std::shared_ptr<const DataSplit> data, c
                   RunWriter* writer, std::FILE* jsonl) {
   Trainer trainer(cfg);
   if (data) trainer.setData(std::move(data));
+  try {
+    trainer.prepare();  // before anything large is allocated
+  } catch (const ConfigError& e) {
+    throw CLI::RuntimeError(e.what(), 2);  // the model does not fit the data or the memory
+  } catch (const std::exception&) {
+    // A data problem: run() reports it as a failed run.
+  }
   ProgressReporter progress(a.quiet);
   ObserverList observers;
   observers.add(&progress);
