@@ -3,6 +3,8 @@
 #include <fstream>
 #include <sstream>
 
+#include "engine/json/bounded_json.hpp"
+
 namespace halflab::cli {
 
 using nlohmann::json;
@@ -39,9 +41,11 @@ json ConfigOptions::mergedJson() const {
     std::stringstream ss;
     ss << in.rdbuf();
     try {
-      j = json::parse(ss.str());
+      j = parseBoundedJson(ss.str());
     } catch (const json::parse_error& e) {
-      throw ConfigError("--config", config_file + ": not valid JSON: " + e.what());
+      throw ConfigError("--config", config_file + ": not valid JSON: " + describeParseError(e));
+    } catch (const JsonTooDeep& e) {
+      throw ConfigError("--config", config_file + ": not a config: " + e.what());
     }
     if (!j.is_object()) throw ConfigError("--config", config_file + ": must hold a JSON object");
   }
@@ -80,14 +84,16 @@ json ConfigOptions::mergedJson() const {
     const auto eq = s.find('=');
     const auto dot = s.find('.');
     if (eq == std::string::npos || dot == std::string::npos || dot > eq)
-      throw ConfigError("--set", "'" + s + "' must look like section.key=value");
+      throw ConfigError("--set", "'" + cutForMessage(s) + "' must look like section.key=value");
     const std::string section = s.substr(0, dot), key = s.substr(dot + 1, eq - dot - 1);
     const std::string text = s.substr(eq + 1);
     json v;
     try {
-      v = json::parse(text);
+      v = parseBoundedJson(text);
     } catch (const json::parse_error&) {
       v = text;  // a bare word is a string
+    } catch (const JsonTooDeep& e) {
+      throw ConfigError("--set", cutForMessage(s.substr(0, eq)) + ": the value is " + e.what());
     }
     put(section.c_str(), key.c_str(), v);
   }

@@ -14,6 +14,7 @@
 #include <nlohmann/json.hpp>
 #include <unistd.h>
 
+#include "engine/json/bounded_json.hpp"
 #include "storage/default_path.hpp"
 #include "storage/run_export.hpp"
 #include "storage/run_store.hpp"
@@ -173,7 +174,7 @@ void showRun(const RunsArgs& a) {
 
   std::cout << "Config\n";
   if (a.full_config) {
-    const auto j = nlohmann::json::parse(r.config_json, nullptr, false);
+    const auto j = parseBoundedJsonOrDiscarded(r.config_json);
     std::cout << (j.is_discarded() ? r.config_json : j.dump(2)) << '\n';
   } else {
     const auto params = store.params(r.id);
