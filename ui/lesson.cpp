@@ -28,10 +28,10 @@ Lesson parseLesson(const QByteArray& bytes, const QString& source) {
   nlohmann::json j;
   try {
     j = parseBoundedJson(bytes.toStdString());
-  } catch (const nlohmann::json::parse_error& e) {
-    throw std::runtime_error(where + ": not valid JSON: " + describeParseError(e));
+  } catch (const nlohmann::json::exception& e) {
+    throw std::runtime_error(where + ": not valid JSON: " + describeJsonError(e));
   } catch (const JsonTooDeep& e) {
-    throw std::runtime_error(where + ": not a lesson: " + e.what());
+    throw std::runtime_error(where + ": " + e.what());
   }
   if (!j.is_object()) throw std::runtime_error(where + ": a lesson must be a JSON object");
   auto text = [&](const char* key, bool required) -> QString {

@@ -42,10 +42,10 @@ json ConfigOptions::mergedJson() const {
     ss << in.rdbuf();
     try {
       j = parseBoundedJson(ss.str());
-    } catch (const json::parse_error& e) {
-      throw ConfigError("--config", config_file + ": not valid JSON: " + describeParseError(e));
+    } catch (const json::exception& e) {
+      throw ConfigError("--config", config_file + ": not valid JSON: " + describeJsonError(e));
     } catch (const JsonTooDeep& e) {
-      throw ConfigError("--config", config_file + ": not a config: " + e.what());
+      throw ConfigError("--config", config_file + ": " + e.what());
     }
     if (!j.is_object()) throw ConfigError("--config", config_file + ": must hold a JSON object");
   }
@@ -92,8 +92,10 @@ json ConfigOptions::mergedJson() const {
       v = parseBoundedJson(text);
     } catch (const json::parse_error&) {
       v = text;  // a bare word is a string
+    } catch (const json::exception& e) {  // a number beyond double, e.g. 1e400
+      throw ConfigError("--set", cutForMessage(s.substr(0, eq)) + ": " + describeJsonError(e));
     } catch (const JsonTooDeep& e) {
-      throw ConfigError("--set", cutForMessage(s.substr(0, eq)) + ": the value is " + e.what());
+      throw ConfigError("--set", cutForMessage(s.substr(0, eq)) + ": " + e.what());
     }
     put(section.c_str(), key.c_str(), v);
   }

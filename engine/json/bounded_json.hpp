@@ -22,11 +22,13 @@ constexpr std::size_t kMessageValueChars = 60;
 class JsonTooDeep : public std::runtime_error {
  public:
   JsonTooDeep()
-      : std::runtime_error("nested deeper than " + std::to_string(kMaxJsonDepth) + " levels of arrays and objects") {}
+      : std::runtime_error("the JSON is nested deeper than " + std::to_string(kMaxJsonDepth) +
+                           " levels of arrays and objects") {}
 };
 
-// json::parse with the nesting bounded. Throws JsonTooDeep, or nlohmann::json::parse_error
-// for bad syntax (describe it with describeParseError).
+// json::parse with the nesting bounded. Throws JsonTooDeep, or a nlohmann::json::exception
+// for bad syntax (parse_error) or a number beyond double (out_of_range "number overflow");
+// describe those with describeJsonError.
 inline nlohmann::json parseBoundedJson(std::string_view text) {
   return nlohmann::json::parse(text, [](int depth, nlohmann::json::parse_event_t, nlohmann::json&) {
     if (depth > kMaxJsonDepth) throw JsonTooDeep();
@@ -82,9 +84,9 @@ inline std::string jsonForMessage(const nlohmann::json& v, std::size_t max_chars
   return cutForMessage(out, max_chars);
 }
 
-// nlohmann's parse error without its "[json.exception.parse_error.101] " prefix, and cut
-// (the text ends with the offending token, which may be a megabyte long).
-inline std::string describeParseError(const nlohmann::json::parse_error& e) {
+// nlohmann's error without its "[json.exception.parse_error.101] " prefix, and cut (the
+// text ends with the offending token, which may be a megabyte long).
+inline std::string describeJsonError(const nlohmann::json::exception& e) {
   std::string_view what = e.what();
   if (const auto close = what.find("] "); what.rfind("[json.exception", 0) == 0 && close != std::string_view::npos)
     what.remove_prefix(close + 2);

@@ -221,10 +221,10 @@ RunConfig RunConfig::fromJsonText(const std::string& text) {
   json j;
   try {
     j = parseBoundedJson(text);
-  } catch (const json::parse_error& e) {
-    throw ConfigError("", "not valid JSON: " + describeParseError(e));
+  } catch (const json::exception& e) {
+    throw ConfigError("", "not valid JSON: " + describeJsonError(e));
   } catch (const JsonTooDeep& e) {
-    throw ConfigError("", std::string("not a config: ") + e.what());
+    throw ConfigError("", e.what());
   }
   return fromJson(j);
 }

@@ -39,7 +39,7 @@ class TestConfigJsonBounds : public QObject {
   void deepNestingIsRefusedWhileParsing() {
     const std::string msg = configErrorOf("{\"model\":{\"hidden\":" + nested(100000) + "}}");
     QCOMPARE(QString::fromStdString(msg),
-             QString("invalid config: not a config: nested deeper than 64 levels of arrays and objects"));
+             QString("invalid config: the JSON is nested deeper than 64 levels of arrays and objects"));
     QVERIFY_THROWS_EXCEPTION(JsonTooDeep, parseBoundedJson(nested(kMaxJsonDepth + 2)));
     QVERIFY(parseBoundedJsonOrDiscarded(nested(100000)).is_discarded());
     QVERIFY(parseBoundedJsonOrDiscarded("{nope").is_discarded());
@@ -75,6 +75,13 @@ class TestConfigJsonBounds : public QObject {
     QVERIFY2(contains(msg, "invalid config: not valid JSON: parse error at line 1") && !contains(msg, "[json.exception") &&
                  msg.size() < 250,
              msg.c_str());
+  }
+
+  void numbersBeyondDoubleAreConfigErrors() {
+    // nlohmann reports these as out_of_range, not parse_error (found by fuzz_config).
+    const std::string msg = configErrorOf("{\"model\":111111111111111E11111111}");
+    QCOMPARE(QString::fromStdString(msg),
+             QString("invalid config: not valid JSON: number overflow parsing '111111111111111E11111111'"));
   }
 
   void cuttingKeepsWholeCharacters() {
