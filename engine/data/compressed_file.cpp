@@ -96,12 +96,14 @@ std::size_t CompressedFile::read(void* dst, std::size_t n) {
 std::vector<std::uint8_t> CompressedFile::readAll(std::size_t max_bytes) {
   std::vector<std::uint8_t> bytes;
   std::size_t used = 0;
+  std::size_t chunk = std::size_t{64} << 10;  // grows to kChunkBytes: small files stay cheap
   while (used < max_bytes) {
-    const std::size_t want = std::min(kChunkBytes, max_bytes - used);
+    const std::size_t want = std::min(chunk, max_bytes - used);
     bytes.resize(used + want);
     const std::size_t got = read(bytes.data() + used, want);
     used += got;
     if (got < want) break;
+    chunk = std::min(2 * chunk, kChunkBytes);
   }
   bytes.resize(used);
   return bytes;
