@@ -14,6 +14,7 @@ QStringList trainOn(const QString& folder = "{dir}/f") {
   return {"train", "--no-db", "-q", "--dataset", "fashion-mnist", "--data-dir", folder, "--max-steps", "1"};
 }
 
+// A valid folder whose training images file is replaced.
 void writeFolderWithTrainImages(const QString& dir, const QByteArray& images) {
   QVERIFY(writeIdxFolder(dir + "/f", 5, 28, images));
 }
@@ -25,7 +26,15 @@ std::vector<CliCase> table() {
        .exit_code = 1,
        .message = "f/train-images-idx3-ubyte: implausible sizes in the header \\(4 x 2147483648 x 2147483648 "
                   "images: the product overflows 64 bits\\)",
-       .setup = [](const QString& dir) { writeFolderWithTrainImages(dir, idxFile(0x00000803, {4, 0x80000000u, 0x80000000u}, {})); }},
+       // The product wraps to a payload of 0 bytes: the loader used to accept the header,
+       // and the normalisation statistics then read far outside the empty pixel buffer.
+       .setup = [](const QString& dir) {
+         const QByteArray wrapped = idxFile(0x00000803, {4, 0x80000000u, 0x80000000u}, {});
+         for (const QString& set : {"train", "t10k"}) {
+           QVERIFY(writePlain(dir + "/f/" + set + "-images-idx3-ubyte", wrapped));
+           QVERIFY(writePlain(dir + "/f/" + set + "-labels-idx1-ubyte", idxLabels(4)));
+         }
+       }},
       {.name = "IDX header with three maximal sizes",
        .args = trainOn(),
        .exit_code = 1,
