@@ -417,7 +417,7 @@ void MainWindow::onBatchFinished() {
 void MainWindow::onSelectionChanged(const QList<qint64>& ids) {
   selected_ids_ = ids;
   std::vector<RunRow> rows = browser_->rowsFor(ids);
-  compare_->setRuns(rows);
+  StepTimesByRun step_times;  // the comparison's speedup reads the stored step times
   try {
     std::unique_ptr<RunStore> store;
     for (const RunRow& row : rows) {
@@ -425,9 +425,13 @@ void MainWindow::onSelectionChanged(const QList<qint64>& ids) {
       if (!store) store = std::make_unique<RunStore>(RunStore::open(store_path_.toStdString(), StoreOpenMode::ReadOnly));
       stored_traces_[row.id] = loadStoredTrace(*store, row, runColor(0));
     }
+    if (!store && !rows.empty())
+      store = std::make_unique<RunStore>(RunStore::open(store_path_.toStdString(), StoreOpenMode::ReadOnly));
+    if (store) step_times = storedStepTimes(*store, rows);
   } catch (const std::exception& e) {
     showError(tr("Run store"), tr("Cannot read the selected runs: %1").arg(e.what()));
   }
+  compare_->setRuns(rows, std::move(step_times));
   if (!session_->busy()) show_live_ = false;
   updateDisplayedTraces();
 }
