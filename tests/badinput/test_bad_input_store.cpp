@@ -267,17 +267,27 @@ class TestBadInputStore : public QObject {
     QVERIFY2(deleted.code == 0 && deleted.out.contains("deleted run 1"), qPrintable(report(del, deleted)));
   }
 
-  // A store in a read-only folder with mode 0444: browsable with --read-only, and every
+  // A read-only store: mode 0444 (in a folder the user may write), a read-only folder
+  // (around a file the user may write), or both. Browsable with --read-only, and every
   // refused write says why.
+  void readOnlyStoreIsBrowsable_data() {
+    QTest::addColumn<int>("file_mode");
+    QTest::addColumn<int>("folder_mode");
+    QTest::newRow("file 0444") << 0444 << 0777;
+    QTest::newRow("folder 0555") << 0666 << 0555;
+    QTest::newRow("file 0444 in folder 0555") << 0444 << 0555;
+  }
   void readOnlyStoreIsBrowsable() {
+    QFETCH(int, file_mode);
+    QFETCH(int, folder_mode);
     QTemporaryDir tmp;
     const QString dir = tmp.path();
     QVERIFY(QDir().mkpath(dir + "/ro"));
     const CliRun made = runCli({"train", "-q", "--dataset", "spirals", "--db", dir + "/ro/s.sqlite"}, dir);
     QCOMPARE(made.code, 0);
     QCOMPARE(::chmod(qPrintable(dir), 0755), 0);
-    QCOMPARE(::chmod(qPrintable(dir + "/ro/s.sqlite"), 0444), 0);
-    QCOMPARE(::chmod(qPrintable(dir + "/ro"), 0555), 0);
+    QCOMPARE(::chmod(qPrintable(dir + "/ro/s.sqlite"), static_cast<mode_t>(file_mode)), 0);
+    QCOMPARE(::chmod(qPrintable(dir + "/ro"), static_cast<mode_t>(folder_mode)), 0);
     const QString db = dir + "/ro/s.sqlite";
     struct Expect {
       QStringList args;
