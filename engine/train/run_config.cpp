@@ -30,14 +30,28 @@ std::string joinIssues(const std::vector<ConfigIssue>& issues) {
 // truncate silently: -1 as a seed, 2^32+1 as epochs, 64.5 as a width).
 template <typename T>
 void checkWhole(const json& v) {
+  constexpr auto lo = std::numeric_limits<T>::min();
+  constexpr auto hi = std::numeric_limits<T>::max();
+  // Integers are compared exactly: through a double, 2^64 would pass as 2^64-1.
+  if (v.is_number_unsigned()) {
+    if (v.get<std::uint64_t>() > static_cast<std::uint64_t>(hi))
+      throw std::invalid_argument("out of range for this field");
+    return;
+  }
+  if (v.is_number_integer()) {
+    const auto i = v.get<std::int64_t>();
+    if (i < 0 && std::is_unsigned_v<T>) throw std::invalid_argument("must not be negative");
+    if ((std::is_signed_v<T> && i < static_cast<std::int64_t>(lo)) ||
+        (i > 0 && static_cast<std::uint64_t>(i) > static_cast<std::uint64_t>(hi)))
+      throw std::invalid_argument("out of range for this field");
+    return;
+  }
   const double d = v.get<double>();
   if (d != std::floor(d)) throw std::invalid_argument("expected a whole number");
-  if (d < static_cast<double>(std::numeric_limits<T>::min()) ||
-      d > static_cast<double>(std::numeric_limits<T>::max()))
+  // T holds [-2^digits, 2^digits) (signed) or [0, 2^digits): both bounds exact in double.
+  const double limit = std::ldexp(1.0, std::numeric_limits<T>::digits);
+  if (d >= limit || d < (std::is_signed_v<T> ? -limit : 0.0))
     throw std::invalid_argument("out of range for this field");
-  if (v.is_number_integer() && std::is_unsigned_v<T> && v.is_number_unsigned() == false &&
-      v.get<long long>() < 0)
-    throw std::invalid_argument("must not be negative");
 }
 
 // Reads one section, recording type errors and unknown keys instead of throwing, so a
@@ -311,17 +325,9 @@ std::vector<ConfigIssue> RunConfig::validate() const {
   need(model.dropout >= 0 && model.dropout < 1, "model.dropout", "must be in [0, 1)");
   need(model.init_gain > 0 && model.init_gain <= 100, "model.init_gain", "must be in (0, 100]");
 
-  const auto& s = precision.scaler;
-  need(std::isfinite(s.init_scale) && s.init_scale > 0 && s.init_scale <= 3.4e38,
-       "precision.init_scale", "must be a positive finite fp32 number");
-  need(s.growth_factor >= 1 && std::isfinite(s.growth_factor), "precision.growth_factor", "must be >= 1");
-  need(s.backoff_factor > 0 && s.backoff_factor < 1, "precision.backoff_factor", "must be in (0, 1)");
-  need(s.growth_interval >= 1, "precision.growth_interval", "must be >= 1");
-  need(s.min_scale >= 0, "precision.min_scale", "must be >= 0 (0 = no floor)");
-  need(s.max_scale >= 0, "precision.max_scale", "must be >= 0 (0 = no cap)");
-  if (s.max_scale > 0 && s.min_scale > s.max_scale)
-    v.push_back({"precision.min_scale", "must not exceed precision.max_scale"});
-  need(s.hysteresis >= 1, "precision.hysteresis", "must be >= 1");
+  // The scaler's own limits (engine/precision), so config and scaler agree.
+  for (const ScalerConfigIssue& i : scalerConfigIssues(precision.scaler, true))
+    v.push_back({"precision." + i.field, i.rule});
   need(precision.max_consecutive_skips >= 0 && precision.max_consecutive_skips <= 1'000'000'000,
        "precision.max_consecutive_skips",
        "must be between 0 and 1000000000 (skipped steps in a row before a collapsed scale diverges; 0 = never)");

@@ -364,6 +364,16 @@ RunSummary RunLoop::train(RunSummary summary, RunTimer& timer, std::int64_t tota
 
 }  // namespace
 
+std::string unusableDeviceReason(const RunConfig& cfg) {
+  if (cfg.training.device != "cuda") return {};
+#if HALFLAB_WITH_CUDA
+  const std::string problem = cudaBackendProblem(cfg);
+#else
+  const std::string problem = queryDevices().problem;
+#endif
+  return problem;
+}
+
 RunSummary Trainer::run(RunObserver& observer) {
   RunTimer timer;
   RunSummary summary;
@@ -388,12 +398,10 @@ RunSummary Trainer::run(RunObserver& observer) {
 
   std::unique_ptr<RunLoop> loop;
   std::int64_t total_steps = 0, steps_per_epoch = 0;
-  std::string device_note;
   if (cfg_.training.device != "cpu") {
 #if HALFLAB_WITH_CUDA
     // The CUDA twin of this loop takes the run when a usable GPU supports the config.
-    const std::string problem = cudaBackendProblem(cfg_);
-    if (problem.empty()) {
+    if (cudaBackendProblem(cfg_).empty()) {
       try {
         if (!data_) data_ = loadDataFor(cfg_);
       } catch (const std::exception& e) {
@@ -402,11 +410,14 @@ RunSummary Trainer::run(RunObserver& observer) {
       }
       return runOnCuda(cfg_, *data_, info, observer, cancel_, paused_);
     }
-    device_note = problem + ": running on the CPU backend";
-#else
-    device_note = queryDevices().problem + ": running on the CPU backend";
 #endif
-    if (cfg_.training.device == "auto") device_note.clear();
+    // Only "auto" may fall back: a run that asked for the GPU and silently got the CPU
+    // would store CPU timings as GPU ones.
+    if (const std::string reason = unusableDeviceReason(cfg_); !reason.empty()) {
+      observer.onRunStarted(info);
+      return fail(RunStatus::Failed, "training.device is cuda, but " + reason +
+                                         " (use cpu, or auto to fall back to the CPU)");
+    }
   }
   try {
     if (!data_) data_ = loadDataFor(cfg_);
@@ -422,7 +433,6 @@ RunSummary Trainer::run(RunObserver& observer) {
   info.total_steps = total_steps;
   info.steps_per_epoch = steps_per_epoch;
   announceRun(observer, info, timer);
-  if (!device_note.empty()) observer.onEvent({0, EventKind::Warning, 0, device_note, timer.elapsedMs()});
 
   try {
     summary = loop->train(summary, timer, total_steps, steps_per_epoch);
