@@ -18,6 +18,7 @@
 #include "app/cli/flag_values.hpp"
 #include "app/cli/std_output.hpp"
 #include "app/cli/terminal_text.hpp"
+#include "engine/stats/step_timing.hpp"
 #include "storage/default_path.hpp"
 #include "storage/output_guard.hpp"
 #include "storage/run_export.hpp"
@@ -275,29 +276,45 @@ void showRun(const RunsArgs& a) {
   if (!tensors.empty()) std::cout << "Histograms: " << printable(joined(tensors)) << '\n';
 }
 
+// Each step's step_time_ms in step order, for estimateSpeedup.
+std::vector<double> stepTimes(const RunStore& store, std::int64_t id) {
+  std::vector<double> ms;
+  for (const MetricPoint& p : store.metricSeries(id, "step_time_ms")) ms.push_back(p.value);
+  return ms;
+}
+
 void compareRuns(const RunsArgs& a) {
   const RunStore store = openStore(a);
   std::vector<RunRow> runs;
   for (std::int64_t id : a.ids) runs.push_back(store.run(id));
   std::vector<std::vector<std::string>> rows;
-  double base_wall = NAN;
+  const std::vector<double> base_times = stepTimes(store, runs.front().id);
+  bool any_cpu = false;
   for (std::size_t i = 0; i < runs.size(); ++i) {
     const RunRow& r = runs[i];
     const RunNumbers n = numbersOf(store, r);
-    if (i == 0) base_wall = n.wall_s;
+    any_cpu = any_cpu || isCpuDevice(r.device);
     std::size_t overflow_events = 0;
     for (const auto& e : store.events(r.id))
       if (e.kind == EventKind::Overflow) ++overflow_events;
-    const double speedup = (n.wall_s > 0 && base_wall > 0) ? base_wall / n.wall_s : NAN;
+    // The same statistic as `train --ab` and the GUI: median segment step times.
+    const SpeedupEstimate sp = estimateSpeedup(base_times, stepTimes(store, r.id));
+    std::string speedup = "-", ms_per_step = "-";
+    if (sp.valid) {
+      ms_per_step = fixed(sp.other_ms_per_step, 3);
+      speedup = i == 0 ? "1.00x" : fixed(sp.speedup, 2) + "x (" + fixed(sp.ratio_q1, 2) + "-" + fixed(sp.ratio_q3, 2) + ")";
+    }
     rows.push_back({std::to_string(r.id), printable(r.name), printable(r.precision_mode), runStatusName(r.status),
                     percent(n.val_acc), percent(n.best_val_acc), fmt(n.loss), fixed(n.wall_s, 1),
-                    std::isnan(speedup) ? "-" : fixed(speedup, 2) + "x", n.skipped,
-                    std::to_string(overflow_events), fmt(n.scale, 6)});
+                    ms_per_step, speedup, n.skipped, std::to_string(overflow_events), fmt(n.scale, 6)});
   }
   printTable({"id", "name", "mode", "status", "final acc", "best acc", "final loss", "wall s",
-              "speedup", "skipped", "overflows", "final scale"},
-             {true, false, false, false, true, true, true, true, true, true, true, true}, rows);
-  std::cout << "speedup = wall time of run " << runs.front().id << " / wall time of the run\n";
+              "ms/step", "speedup (IQR)", "skipped", "overflows", "final scale"},
+             {true, false, false, false, true, true, true, true, true, true, true, true, true}, rows);
+  std::cout << "speedup = median ms/step of run " << runs.front().id
+            << " / that of the run, over segments of " << kTimingSegmentSteps
+            << " steps (warm-up dropped; IQR of the per-segment ratios); wall s excludes pauses\n";
+  if (any_cpu) std::cout << kCpuTimingCaveat << '\n';
 }
 
 void exportCmd(const RunsArgs& a) {
