@@ -19,6 +19,7 @@ struct ComparisonRow {
   double final_acc = 0, best_acc = 0, final_loss = 0;
   double wall_s = 0, samples_per_s = 0;
   double memory_mb = 0;
+  bool memory_estimated = false;   // computed from element counts (CPU runs), not measured
   std::int64_t steps = 0, overflow_steps = 0, skipped_steps = 0;
   // Against the baseline (0 for the baseline itself).
   double d_final_acc = 0, d_best_acc = 0;
