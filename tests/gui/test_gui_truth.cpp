@@ -168,7 +168,7 @@ class TestGuiTruth : public QObject {
     QCOMPARE(colorOf(stored, "[fp16-amp]"), low_live);
 
     // A new run while the stored pair stays selected: their colours stand.
-    RunConfig next = spiralsConfig(0);
+    RunConfig next = spiralsConfig(200000);  // stopped long before (a cap keeps a failure short)
     next.name = "third run";
     window.configPanel()->setConfig(next);
     QVERIFY(window.startRun());
@@ -193,7 +193,7 @@ class TestGuiTruth : public QObject {
     MainWindow window(db, /*quiet=*/true);
     RunConfig first = spiralsConfig(20, PrecisionMode::FP32);
     first.name = "first arm";
-    RunConfig second = spiralsConfig(100000);
+    RunConfig second = spiralsConfig(200000);
     second.name = "second arm";
     window.configPanel()->setConfig(first);
     QSignalSpy finished(&window, &MainWindow::batchFinished);
@@ -207,7 +207,7 @@ class TestGuiTruth : public QObject {
     QCOMPARE(RunStore::open(db.toStdString(), StoreOpenMode::ReadOnly).listRuns().size(), std::size_t(2));
     QTRY_VERIFY_WITH_TIMEOUT(window.session()->progress().job == 1 && window.session()->progress().step > 50, 60000);
     QTRY_VERIFY_WITH_TIMEOUT(window.session()->progress().eta_s > 0, 10000);
-    QCOMPARE(window.session()->progress().total_steps, std::int64_t(100000));
+    QCOMPARE(window.session()->progress().total_steps, std::int64_t(200000));
     QCOMPARE(window.session()->progress().jobs, 2);
     window.stopRun();
     QVERIFY(finished.wait(60000));
@@ -331,9 +331,9 @@ class TestGuiTruth : public QObject {
   // A run is listed while it trains, and selecting it does not draw it twice.
   void aTrainingRunIsListedOnce() {
     MainWindow window(freshStore(), /*quiet=*/true);
-    RunConfig endless = spiralsConfig(0);
-    endless.name = "listed while training";
-    window.configPanel()->setConfig(endless);
+    RunConfig long_run = spiralsConfig(200000);  // stopped long before
+    long_run.name = "listed while training";
+    window.configPanel()->setConfig(long_run);
     QSignalSpy finished(&window, &MainWindow::batchFinished);
     QVERIFY(window.startRun());
     QTRY_COMPARE_WITH_TIMEOUT(window.runBrowser()->listedCount(), 1, 30000);
