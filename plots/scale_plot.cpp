@@ -1,5 +1,6 @@
 #include "plots/scale_plot.hpp"
 
+#include <algorithm>
 #include <cmath>
 
 namespace halflab {
@@ -67,6 +68,17 @@ void ScalePlot::autoRange() {
   if (y.lower <= 0) y.lower = 0.5;
   // Half a binade of room either side so the top / bottom step stays visible.
   yAxis->setRange(y.lower / 1.5, y.upper * 1.5);
+  // The x axis spans every run, drawn or not, like the plots beside it.
+  QCPRange x = xAxis->range();
+  bool have_x = any;
+  for (const auto& trace : traces()) {
+    const QVector<double>& keys = stepKeys(*trace);
+    if (keys.isEmpty()) continue;
+    x = have_x ? QCPRange(std::min(x.lower, keys.front()), std::max(x.upper, keys.back()))
+               : QCPRange(keys.front(), keys.back());
+    have_x = true;
+  }
+  if (have_x) xAxis->setRange(x);
 }
 
 QString ScalePlot::readoutAt(const QPointF& pixel) const {
