@@ -79,7 +79,14 @@ QString exportComparisonHtml(const RunStore& store, const QList<qint64>& run_ids
   }
   if (runs.empty()) return QObject::tr("Select at least one run to put in the report");
   const std::size_t baseline = std::min<std::size_t>(std::max(0, baseline_index), runs.size() - 1);
-  const auto rows = buildComparison(runs, baseline);
+  std::vector<ComparisonRow> rows;
+  QString timing_note;
+  try {
+    rows = buildComparison(runs, baseline, storedStepTimes(store, runs));
+    timing_note = comparisonTimingNote(runs);
+  } catch (const std::exception& e) {
+    return QObject::tr("Cannot export %1: %2").arg(path, e.what());
+  }
 
   QString html;
   QTextStream s(&html);
@@ -101,6 +108,7 @@ QString exportComparisonHtml(const RunStore& store, const QList<qint64>& run_ids
     s << "</tr>\n";
   }
   s << "</table>\n";
+  if (!timing_note.isEmpty()) s << "<p>" << htmlEscape(timing_note) << "</p>\n";
   if (!plots.isEmpty()) s << "<h2>Plots</h2>\n";
   for (const auto& [title, plot] : plots) {
     QByteArray png;

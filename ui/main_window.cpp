@@ -470,7 +470,7 @@ void MainWindow::onSelectionChanged(const QList<qint64>& ids) {
   selected_ids_ = ids;
   std::sort(selected_ids_.begin(), selected_ids_.end());
   std::vector<RunRow> rows = browser_->rowsFor(selected_ids_);
-  compare_->setRuns(rows);
+  StepTimesByRun step_times;  // the comparison's speedup reads the stored step times
   QSet<qint64> live;  // runs training now: their live trace stands for them
   if (session_->busy())
     for (const auto& t : session_->traces())
@@ -483,9 +483,13 @@ void MainWindow::onSelectionChanged(const QList<qint64>& ids) {
       if (!store) store = std::make_unique<RunStore>(RunStore::open(store_path_.toStdString(), StoreOpenMode::ReadOnly));
       stored_traces_[row.id] = loadStoredTrace(*store, row, runColor(0));
     }
+    if (!store && !rows.empty())
+      store = std::make_unique<RunStore>(RunStore::open(store_path_.toStdString(), StoreOpenMode::ReadOnly));
+    if (store) step_times = storedStepTimes(*store, rows);
   } catch (const std::exception& e) {
     showError(tr("Run store"), tr("Cannot read the selected runs: %1").arg(e.what()));
   }
+  compare_->setRuns(rows, std::move(step_times));
   if (!session_->busy()) show_live_ = false;
   updateDisplayedTraces();
 }

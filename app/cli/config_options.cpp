@@ -23,7 +23,7 @@ void ConfigOptions::addTo(CLI::App& cmd) {
   cmd.add_option("--lr", lr, "Learning rate");
   cmd.add_option("-e,--epochs", epochs, "Epochs");
   cmd.add_option("-b,--batch", batch, "Batch size");
-  cmd.add_option("--max-steps", max_steps, "Stop after N steps (0 = no limit)");
+  cmd.add_option("--max-steps", max_steps, "Train exactly N steps, as many epochs as that takes (0 = --epochs decides)");
   cmd.add_option("--seed", seed, "Random seed");
   cmd.add_option("--threads", threads, "CPU threads (0 = all cores)");
   cmd.add_option("--device", device, "cpu, cuda or auto");

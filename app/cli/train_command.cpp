@@ -9,6 +9,7 @@
 #include "app/cli/json_lines_observer.hpp"
 #include "app/cli/progress_reporter.hpp"
 #include "engine/data/dataset.hpp"
+#include "engine/stats/step_timing.hpp"
 #include "engine/train/trainer.hpp"
 #include "storage/default_path.hpp"
 #include "storage/run_writer.hpp"
@@ -40,13 +41,20 @@ int exitCodeFor(RunStatus s) {
   }
 }
 
+// Each step's step_time_ms, for the A/B speedup (estimateSpeedup).
+struct StepTimes : RunObserver {
+  std::vector<double> ms;
+  void onStep(const StepRecord& r) override { ms.push_back(r.step_time_ms); }
+};
+
 RunSummary runOne(const RunConfig& cfg, std::shared_ptr<const DataSplit> data, const TrainArgs& a,
-                  RunWriter* writer, std::FILE* jsonl) {
+                  RunWriter* writer, std::FILE* jsonl, StepTimes* times = nullptr) {
   Trainer trainer(cfg);
   if (data) trainer.setData(std::move(data));
   ProgressReporter progress(a.quiet);
   ObserverList observers;
   observers.add(&progress);
+  if (times) observers.add(times);
   std::unique_ptr<JsonLinesObserver> lines;
   if (jsonl) {
     lines = std::make_unique<JsonLinesObserver>(jsonl);
@@ -66,14 +74,26 @@ RunSummary runOne(const RunConfig& cfg, std::shared_ptr<const DataSplit> data, c
   return s;
 }
 
-void printComparison(const RunSummary& base, const RunSummary& low, const std::string& mode) {
+// The speedup is estimateSpeedup's median over timed segments of steps, never the ratio
+// of wall times (which also hold data loading, evaluations and histogram steps).
+void printComparison(const RunSummary& base, const RunSummary& low, const std::string& mode,
+                     const SpeedupEstimate& speed) {
   std::printf("\n%-22s %12s %12s\n", "", "fp32", mode.c_str());
   std::printf("%-22s %12.4f %12.4f\n", "val accuracy", base.final_val_accuracy, low.final_val_accuracy);
   std::printf("%-22s %12.4f %12.4f\n", "final loss", base.final_loss, low.final_loss);
   std::printf("%-22s %12.1f %12.1f\n", "wall time (s)", base.wall_time_s, low.wall_time_s);
   std::printf("%-22s %12.0f %12.0f\n", "samples/s", base.mean_samples_per_s, low.mean_samples_per_s);
-  std::printf("%-22s %12s %11.2fx\n", "speedup", "1.00x",
-              low.wall_time_s > 0 ? base.wall_time_s / low.wall_time_s : 0.0);
+  if (speed.valid) {
+    std::printf("%-22s %12.3f %12.3f\n", "ms/step (median)", speed.base_ms_per_step, speed.other_ms_per_step);
+    std::printf("%-22s %12s %11.2fx\n", "speedup", "1.00x", speed.speedup);
+    char iqr[48];
+    std::snprintf(iqr, sizeof iqr, "%.2f-%.2fx", speed.ratio_q1, speed.ratio_q3);
+    std::printf("%-22s %12s %12s\n", "speedup IQR", "", iqr);
+    std::printf("%-22s %12s %12s\n", "timed segments", "",
+                (std::to_string(speed.segments) + " x " + std::to_string(speed.segment_steps)).c_str());
+  } else {
+    std::printf("%-22s %12s %12s\n", "speedup", "1.00x", "n/a");
+  }
   std::printf("%-22s %12.2f %12.2f\n", "memory (MiB, computed)", base.peak_memory_bytes / 1048576.0,
               low.peak_memory_bytes / 1048576.0);
   std::printf("%-22s %12lld %12lld\n", "overflow steps", static_cast<long long>(base.overflow_steps),
@@ -81,6 +101,8 @@ void printComparison(const RunSummary& base, const RunSummary& low, const std::s
   std::printf("%-22s %12lld %12lld\n", "skipped steps", static_cast<long long>(base.skipped_steps),
               static_cast<long long>(low.skipped_steps));
   std::printf("%-22s %12g %12g\n", "final loss scale", base.final_scale, low.final_scale);
+  if (!speed.valid) std::printf("speedup: %s\n", describeSpeedup(speed).c_str());
+  if (isCpuDevice(base.device) || isCpuDevice(low.device)) std::printf("%s\n", kCpuTimingCaveat);
 }
 
 void runTrain(const TrainArgs& a) {
@@ -115,10 +137,12 @@ void runTrain(const TrainArgs& a) {
     RunConfig low = cfg;
     RunConfig base = cfg;
     try {
+      // Each arm gets its mode's default scaler; the divergence limit is kept.
       nlohmann::json j = cfg.toJson();
-      j["precision"] = {{"mode", "fp32"}};
+      const auto skips = cfg.precision.max_consecutive_skips;
+      j["precision"] = {{"mode", "fp32"}, {"max_consecutive_skips", skips}};
       base = RunConfig::fromJson(j);
-      j["precision"] = {{"mode", a.ab_mode}};
+      j["precision"] = {{"mode", a.ab_mode}, {"max_consecutive_skips", skips}};
       low = RunConfig::fromJson(j);
     } catch (const ConfigError& e) {
       throw CLI::RuntimeError(std::string("--ab: ") + e.what(), 2);
@@ -129,10 +153,11 @@ void runTrain(const TrainArgs& a) {
     } catch (const std::exception& e) {
       throw CLI::RuntimeError(e.what(), 1);
     }
-    const RunSummary s1 = runOne(base, data, a, writer.get(), jsonl);
+    StepTimes t1, t2;
+    const RunSummary s1 = runOne(base, data, a, writer.get(), jsonl, &t1);
     if (s1.status == RunStatus::Cancelled) throw CLI::RuntimeError("cancelled", 130);
-    const RunSummary s2 = runOne(low, data, a, writer.get(), jsonl);
-    printComparison(s1, s2, a.ab_mode);
+    const RunSummary s2 = runOne(low, data, a, writer.get(), jsonl, &t2);
+    printComparison(s1, s2, a.ab_mode, estimateSpeedup(t1.ms, t2.ms));
     code = std::max(exitCodeFor(s1.status), exitCodeFor(s2.status));
   }
   if (jsonl && jsonl != stdout) std::fclose(jsonl);

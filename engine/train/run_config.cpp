@@ -166,6 +166,7 @@ RunConfig RunConfig::fromJson(const json& j) {
   p.get("hysteresis", s.hysteresis);
   p.get("consecutive_hysteresis", s.consecutive_hysteresis);
   p.get("raise_at_min", s.raise_at_min);
+  p.get("max_consecutive_skips", c.precision.max_consecutive_skips);
   p.rejectUnknown();
 
   SectionReader o(j, "optimizer", issues);
@@ -258,7 +259,8 @@ json RunConfig::toJson() const {
         {"init_scale", s.init_scale}, {"growth_factor", s.growth_factor},
         {"backoff_factor", s.backoff_factor}, {"growth_interval", s.growth_interval},
         {"min_scale", s.min_scale}, {"max_scale", s.max_scale}, {"hysteresis", s.hysteresis},
-        {"consecutive_hysteresis", s.consecutive_hysteresis}, {"raise_at_min", s.raise_at_min}}},
+        {"consecutive_hysteresis", s.consecutive_hysteresis}, {"raise_at_min", s.raise_at_min},
+        {"max_consecutive_skips", precision.max_consecutive_skips}}},
       {"optimizer",
        {{"kind", optimizerKindName(optimizer.kind)}, {"lr", lr}, {"momentum", optimizer.momentum},
         {"nesterov", optimizer.nesterov}, {"dampening", optimizer.dampening},
@@ -320,6 +322,9 @@ std::vector<ConfigIssue> RunConfig::validate() const {
   if (s.max_scale > 0 && s.min_scale > s.max_scale)
     v.push_back({"precision.min_scale", "must not exceed precision.max_scale"});
   need(s.hysteresis >= 1, "precision.hysteresis", "must be >= 1");
+  need(precision.max_consecutive_skips >= 0 && precision.max_consecutive_skips <= 1'000'000'000,
+       "precision.max_consecutive_skips",
+       "must be between 0 and 1000000000 (skipped steps in a row before a collapsed scale diverges; 0 = never)");
 
   need(lr > 0 && std::isfinite(lr) && lr <= 100, "optimizer.lr", "must be in (0, 100]");
   need(optimizer.momentum >= 0 && optimizer.momentum < 1, "optimizer.momentum", "must be in [0, 1)");
@@ -338,7 +343,9 @@ std::vector<ConfigIssue> RunConfig::validate() const {
 
   need(training.epochs >= 1 && training.epochs <= 100000, "training.epochs", "must be between 1 and 100000");
   need(training.batch_size >= 1 && training.batch_size <= 65536, "training.batch_size", "must be between 1 and 65536");
-  need(training.max_steps >= 0, "training.max_steps", "must be >= 0 (0 = no limit)");
+  // The bound keeps the epoch counter (an int) in range at one step per epoch.
+  need(training.max_steps >= 0 && training.max_steps <= 1'000'000'000, "training.max_steps",
+       "must be between 0 and 1000000000 (0 = epochs decide; otherwise exactly this many steps)");
   need(training.eval_every >= 0, "training.eval_every", "must be >= 0 (0 = once per epoch)");
   need(training.histogram_every >= 0, "training.histogram_every", "must be >= 0 (0 = never)");
   need(training.loss == "cross-entropy" || training.loss == "mse", "training.loss",

@@ -142,7 +142,7 @@ class RunLoop {
     return n;
   }
 
-  RunSummary train(RunSummary summary, Clock::time_point t0, std::int64_t total_steps,
+  RunSummary train(RunSummary summary, RunTimer& timer, std::int64_t total_steps,
                    std::int64_t steps_per_epoch);
 
  private:
@@ -166,7 +166,7 @@ class RunLoop {
   ExecContext ctx_;
   Tensor x_, dlogits_;
   std::vector<std::int32_t> y_;
-  Clock::time_point t0_;
+  const RunTimer* timer_ = nullptr;
 };
 
 void RunLoop::prepareParameters() {
@@ -300,22 +300,24 @@ EvalRecord RunLoop::evaluate(std::int64_t step, int epoch) {
   ctx_.training = true;
   r.val_loss = n ? loss_sum / static_cast<double>(n) : 0;
   r.val_accuracy = n ? static_cast<double>(correct) / static_cast<double>(n) : 0;
-  r.wall_ms = msSince(t0_);
+  r.wall_ms = timer_->elapsedMs();
   return r;
 }
 
-RunSummary RunLoop::train(RunSummary summary, Clock::time_point t0, std::int64_t total_steps,
+RunSummary RunLoop::train(RunSummary summary, RunTimer& timer, std::int64_t total_steps,
                           std::int64_t steps_per_epoch) {
-  t0_ = t0;
+  timer_ = &timer;
   const auto& tc = cfg_.training;
-  RunBookkeeper book(obs_, t0, bookkeepingRulesFor(cfg_), summary);
+  RunBookkeeper book(obs_, timer, bookkeepingRulesFor(cfg_), summary);
   BatchSampler sampler(data_.train.count(), tc.batch_size, tc.seed, true, false);
   const double loss_weight = tc.loss_weight;
   const Format store_format = policy_.master_weights ? Format::FP32 : policy_.compute;
   std::int64_t step = 0, applied = 0;
   bool stop = false;
 
-  for (int epoch = 0; epoch < tc.epochs && !stop; ++epoch) {
+  // As many epochs as total_steps takes (plannedSteps: max_steps may ask for more than
+  // `epochs`); the last one may be partial.
+  for (int epoch = 0; step < total_steps && !stop; ++epoch) {
     sampler.startEpoch(epoch);
     for (std::int64_t b = 0; b < steps_per_epoch && !stop; ++b) {
       if (step >= total_steps) { stop = true; break; }
@@ -395,20 +397,25 @@ RunSummary RunLoop::train(RunSummary summary, Clock::time_point t0, std::int64_t
 }  // namespace
 
 RunSummary Trainer::run(RunObserver& observer) {
-  const auto t0 = Clock::now();
+  RunTimer timer;
   RunSummary summary;
   RunInfo info;
   info.name = cfg_.displayName();
-  info.config_json = cfg_.toJsonText(-1);
-  info.precision_mode = std::string(precisionModeName(cfg_.precision.mode));
+  // The thread count sets OpenBLAS's reduction order, so it changes the results: the
+  // stored config holds the number actually used (0 resolved to all cores), and
+  // re-running a stored run's config reproduces it bit for bit.
   cpu::setThreadCount(cfg_.training.threads);
+  RunConfig used = cfg_;
+  used.training.threads = cpu::threadCount();
+  info.config_json = used.toJsonText(-1);
+  info.precision_mode = std::string(precisionModeName(cfg_.precision.mode));
   info.device = "cpu (" + std::to_string(cpu::threadCount()) + " threads)";
   info.seed = cfg_.training.seed;
   info.started_ms = unixMs();
   summary.device = info.device;
 
   auto fail = [&](RunStatus status, const std::string& error) {
-    return failRun(observer, summary, status, error, t0);
+    return failRun(observer, summary, status, error, timer);
   };
 
   std::unique_ptr<RunLoop> loop;
@@ -437,8 +444,7 @@ RunSummary Trainer::run(RunObserver& observer) {
     if (!data_) data_ = loadDataFor(cfg_);
     if (data_->train.count() == 0) throw DataError("the training set is empty");
     steps_per_epoch = (data_->train.count() + cfg_.training.batch_size - 1) / cfg_.training.batch_size;
-    total_steps = steps_per_epoch * cfg_.training.epochs;
-    if (cfg_.training.max_steps > 0) total_steps = std::min(total_steps, cfg_.training.max_steps);
+    total_steps = plannedSteps(cfg_.training, steps_per_epoch);
     loop = std::make_unique<RunLoop>(cfg_, *data_, observer, cancel_, paused_);
     info.parameter_count = loop->parameterCount();
   } catch (const std::exception& e) {
@@ -447,15 +453,15 @@ RunSummary Trainer::run(RunObserver& observer) {
   }
   info.total_steps = total_steps;
   info.steps_per_epoch = steps_per_epoch;
-  announceRun(observer, info, t0);
-  if (!device_note.empty()) observer.onEvent({0, EventKind::Warning, 0, device_note, msSince(t0)});
+  announceRun(observer, info, timer);
+  if (!device_note.empty()) observer.onEvent({0, EventKind::Warning, 0, device_note, timer.elapsedMs()});
 
   try {
-    summary = loop->train(summary, t0, total_steps, steps_per_epoch);
+    summary = loop->train(summary, timer, total_steps, steps_per_epoch);
   } catch (const std::exception& e) {
     return fail(RunStatus::Failed, std::string("engine error: ") + e.what());
   }
-  finishRun(observer, summary, t0);
+  finishRun(observer, summary, timer);
   return summary;
 }
 

@@ -8,6 +8,7 @@
 #include <QAction>
 #include <QFileDialog>
 #include <QImage>
+#include <QLineEdit>
 #include <QRegularExpression>
 #include <QTemporaryDir>
 #include <QThread>
@@ -256,7 +257,10 @@ class TestGuiTruth : public QObject {
     bool driven = false;
     whenFileDialogOpens([&](QFileDialog* dialog) {
       dialog->selectNameFilter("Current plot as SVG (*.svg)");
-      dialog->selectFile(typed);
+      // Typed into the name field (selectFile() leaves the field alone once it has focus).
+      auto* name = dialog->findChild<QLineEdit*>("fileNameEdit");
+      QVERIFY(name);
+      name->setText(typed);
       driven = true;
       static_cast<QDialog*>(dialog)->accept();  // QDialog::accept is public
     });
@@ -364,7 +368,7 @@ class TestGuiTruth : public QObject {
     const qint64 cpu = writeRun(db, "cpu run", "cpu (2 threads)", 1);
     const qint64 gpu = writeRun(db, "gpu run", "NVIDIA H200", 1);
     const RunStore store = RunStore::open(db.toStdString(), StoreOpenMode::ReadOnly);
-    const auto rows = buildComparison({store.run(cpu), store.run(gpu)}, 0);
+    const auto rows = buildComparison({store.run(cpu), store.run(gpu)}, 0, {});
     const int memory = comparisonHeaders().indexOf("Peak memory (MiB)");
     QVERIFY(memory >= 0);
     QCOMPARE(comparisonCells(rows[0], true)[memory], QString("3.00 (estimate)"));
