@@ -11,7 +11,9 @@ class Log2Ticker : public QCPAxisTickerLog {
  protected:
   QString getTickLabel(double tick, const QLocale&, QChar, int) override {
     if (tick <= 0) return {};
-    return QStringLiteral("2^%1").arg(static_cast<int>(std::lround(std::log2(tick))));
+    const double e = std::log2(tick);
+    if (std::abs(e - std::round(e)) > 1e-6) return {};  // only powers of two get a label
+    return QStringLiteral("2^%1").arg(static_cast<int>(std::lround(e)));
   }
 };
 }  // namespace
@@ -64,10 +66,10 @@ void ScalePlot::autoRange() {
   QCPRange y = yAxis->range();
   bool any = false;
   for (int i = 0; i < graphCount(); ++i) any = any || !graph(i)->data()->isEmpty();
-  if (!any) y = QCPRange(1, 1);  // only unscaled runs: show 2^0
   if (y.lower <= 0) y.lower = 0.5;
-  // Half a binade of room either side so the top / bottom step stays visible.
-  yAxis->setRange(y.lower / 1.5, y.upper * 1.5);
+  // Half a binade of room either side so the top / bottom step stays visible; only
+  // unscaled runs: 2^-1 .. 2^1 around their scale 1.
+  yAxis->setRange(any ? QCPRange(y.lower / 1.5, y.upper * 1.5) : QCPRange(0.5, 2.0));
   // The x axis spans every run, drawn or not, like the plots beside it.
   QCPRange x = xAxis->range();
   bool have_x = any;

@@ -1,8 +1,8 @@
 #!/bin/sh
 # Screenshots of the already built `halflab` under a virtual X server. Builds nothing.
 #   scripts/screenshot.sh [build-dir] [extra halflab options...]
-#       docs/screenshot.png: an A/B run (FP32 vs FP16-AMP on Fashion-MNIST) grabbed while
-#       the FP16 run is under way, laid over the finished FP32 run.
+#       docs/screenshot.png: an A/B run (FP32 vs FP16-AMP on Fashion-MNIST) grabbed when
+#       the FP16 run is half way, laid over the finished FP32 run.
 #   scripts/screenshot.sh --lessons OUT-DIR [build-dir]
 #       OUT-DIR/demo-ab.png (the default `--demo-ab`, grabbed when both runs finished) and
 #       OUT-DIR/lesson-N.png for each lesson: its key plot (the one it watches) when it and
@@ -42,5 +42,5 @@ if [ -n "$lessons_dir" ]; then
 fi
 out="$here/docs/screenshot.png"
 mkdir -p "$here/docs"
-shot readme "$out" --demo-ab --steps 3000 --after-ms 10000 "$@"
+shot readme "$out" --demo-ab --steps 3000 --after-step 1500 "$@"
 echo "wrote $out"
