@@ -46,6 +46,7 @@ std::vector<ComparisonRow> buildComparison(const std::vector<RunRow>& runs, std:
       r.wall_s = s.wall_time_s;
       r.samples_per_s = s.mean_samples_per_s;
       r.memory_mb = static_cast<double>(s.peak_memory_bytes) / (1024.0 * 1024.0);
+      r.memory_estimated = s.device.rfind("cpu", 0) == 0;
       r.steps = s.steps;
       r.overflow_steps = s.overflow_steps;
       r.skipped_steps = s.skipped_steps;
@@ -101,7 +102,7 @@ QStringList comparisonCells(const ComparisonRow& r, bool is_baseline) {
           QString::number(r.wall_s, 'f', 2),
           r.ms_per_step > 0 ? QString::number(r.ms_per_step, 'f', 3) : QStringLiteral("–"),
           speedup,
-          QString::number(r.memory_mb, 'f', 2),
+          QString::number(r.memory_mb, 'f', 2) + (r.memory_estimated ? QObject::tr(" (estimate)") : QString()),
           is_baseline ? QStringLiteral("1.00×") : QString::number(r.memory_ratio, 'f', 2) + "×",
           QString::number(r.overflow_steps),
           QString::number(r.skipped_steps)};

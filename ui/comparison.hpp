@@ -24,6 +24,7 @@ struct ComparisonRow {
   double wall_s = 0, samples_per_s = 0;  // wall time excludes pauses
   double ms_per_step = 0;          // median segment time per step; 0 = not timed
   double memory_mb = 0;
+  bool memory_estimated = false;   // computed from element counts (CPU runs), not measured
   std::int64_t steps = 0, overflow_steps = 0, skipped_steps = 0;
   // Against the baseline (0 for the baseline itself).
   double d_final_acc = 0, d_best_acc = 0;

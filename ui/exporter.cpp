@@ -5,11 +5,14 @@
 #include <QBuffer>
 #include <QDateTime>
 #include <QFile>
+#include <QFileInfo>
+#include <QRegularExpression>
 #include <QSaveFile>
 #include <QTextStream>
 #include <nlohmann/json.hpp>
 #include <qcustomplot.h>
 
+#include "plots/halflab_plot.hpp"
 #include "storage/run_export.hpp"
 #include "ui/comparison.hpp"
 
@@ -45,6 +48,18 @@ QString exportWith(const RunStore& store, const QList<qint64>& run_ids, ExportFo
   return {};
 }
 }  // namespace
+
+QString filterSuffix(const QString& name_filter) {
+  static const QRegularExpression pattern(QStringLiteral("\\(\\*\\.([A-Za-z0-9]+)"));
+  const auto match = pattern.match(name_filter);
+  return match.hasMatch() ? match.captured(1).toLower() : QString();
+}
+
+QString withFilterSuffix(const QString& path, const QString& name_filter) {
+  const QString suffix = filterSuffix(name_filter);
+  if (path.isEmpty() || suffix.isEmpty() || !QFileInfo(path).suffix().isEmpty()) return path;
+  return path + "." + suffix;
+}
 
 QString exportRunsCsv(const RunStore& store, const QList<qint64>& run_ids, const QString& path) {
   return exportWith(store, run_ids, ExportFormat::Csv, path);
@@ -99,6 +114,8 @@ QString exportComparisonHtml(const RunStore& store, const QList<qint64>& run_ids
     QByteArray png;
     QBuffer buffer(&png);
     buffer.open(QIODevice::WriteOnly);
+    // A plot on a tab never opened has not drawn its data yet.
+    if (auto* own = qobject_cast<HalflabPlot*>(plot)) own->ensureDrawn();
     plot->toPixmap(900, 450).save(&buffer, "PNG");
     s << "<h3>" << htmlEscape(title) << "</h3>\n<img alt=\"" << htmlEscape(title) << "\" src=\"data:image/png;base64,"
       << QString::fromLatin1(png.toBase64()) << "\">\n";

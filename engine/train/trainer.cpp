@@ -236,6 +236,38 @@ void RunLoop::emitHistograms(std::int64_t step) {
   for (std::size_t i = 1; i < layers.size(); ++i)
     if (!layers[i]->parameters().empty())
       emit(layers[i]->name() + ".input", "act_grad", model_.inputGradient(i));
+
+  // The ghost beside them: the same backward pass (same forward, weights and loss scale)
+  // kept in FP32, i.e. the gradients before any rounding to the low format: what that
+  // format loses ("grad_fp32", "act_grad_fp32"). A rounded zero propagates, so rounding
+  // only at the end would not do: in FP16 without scaling every weight gradient below the
+  // last layer is computed from zeros. Histogram steps only; an FP32 run has no ghost.
+  if (!policy_.low_precision()) return;
+  ExecContext fp32 = ctx_;
+  fp32.policy.compute = Format::FP32;
+  fp32.policy.gemm_input = Format::FP32;
+  std::vector<Tensor> stored;  // the low-format gradients the step goes on with
+  stored.reserve(params_.size());
+  for (auto* p : params_) stored.push_back(p->grad);
+  const double scale = scaler_.enabled() ? static_cast<double>(scaler_.scale()) : 1.0;
+  const double grad_scale = scale * cfg_.training.loss_weight;
+  const Tensor& out = model_.activation(layers.size());
+  Tensor dlogits;
+  if (cfg_.training.loss == "mse")
+    mseOneHot(out, y_, grad_scale, &dlogits, fp32);
+  else
+    softmaxCrossEntropy(out, y_, grad_scale, &dlogits, fp32);
+  model_.backward(dlogits, fp32);
+  for (auto* p : params_) emit(p->name, "grad_fp32", p->grad);
+  for (std::size_t i = 1; i < layers.size(); ++i)
+    if (!layers[i]->parameters().empty())
+      emit(layers[i]->name() + ".input", "act_grad_fp32", model_.inputGradient(i));
+  // Back to the stored gradients, in place: the optimizer holds pointers to these buffers.
+  for (std::size_t i = 0; i < params_.size(); ++i) {
+    Tensor& g = params_[i]->grad;
+    std::copy(stored[i].data.begin(), stored[i].data.end(), g.data.begin());
+    g.format = stored[i].format;
+  }
 }
 
 EvalRecord RunLoop::evaluate(std::int64_t step, int epoch) {
