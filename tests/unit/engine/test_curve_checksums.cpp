@@ -87,21 +87,22 @@ std::shared_ptr<const DataSplit> syntheticImages() {
   return split;
 }
 
-RunConfig configFor(const std::string& preset, const std::string& mode) {
+RunConfig configFor(const std::string& preset, const std::string& mode, int histogram_every = 0) {
   nlohmann::json j = {
       {"dataset", {{"kind", "fashion-mnist"}, {"normalize", false}}},
       {"model", {{"preset", preset}}},
       {"precision", {{"mode", mode}}},
-      {"training", {{"batch_size", 32}, {"max_steps", 14}, {"eval_every", 7}, {"histogram_every", 0},
+      {"training", {{"batch_size", 32}, {"max_steps", 14}, {"eval_every", 7}, {"histogram_every", histogram_every},
                     {"seed", 3}, {"threads", 1}}}};
   if (preset == "cifar-cnn") j["model"]["channels"] = {8, 16};
   if (preset == "mlp") j["model"]["hidden"] = {64, 32};
   return RunConfig::fromJson(j);
 }
 
-std::uint64_t curveChecksum(const std::string& preset, const std::string& mode, std::int64_t* steps) {
+std::uint64_t curveChecksum(const std::string& preset, const std::string& mode, std::int64_t* steps,
+                            int histogram_every = 0) {
   static const auto data = syntheticImages();
-  Trainer t(configFor(preset, mode));
+  Trainer t(configFor(preset, mode, histogram_every));
   t.setData(data);
   CurveHash hash;
   const RunSummary s = t.run(hash);
@@ -155,6 +156,18 @@ class TestCurveChecksums : public QObject {
                                                .arg(QString::fromStdString(key))
                                                .arg(got, 16, 16, QChar('0'))
                                                .arg(it->second, 16, 16, QChar('0'))));
+  }
+
+  // Histogram steps only observe: their extra work (the FP32 ghost backward of the
+  // low-precision modes, the histograms themselves) must not change the curve.
+  void histogramStepsDoNotChangeTheCurve_data() { curves_data(); }
+  void histogramStepsDoNotChangeTheCurve() {
+    QFETCH(QString, preset);
+    QFETCH(QString, mode);
+    std::int64_t steps = 0;
+    const std::uint64_t plain = curveChecksum(preset.toStdString(), mode.toStdString(), &steps, 0);
+    const std::uint64_t observed = curveChecksum(preset.toStdString(), mode.toStdString(), &steps, 3);
+    QCOMPARE(observed, plain);
   }
 };
 
