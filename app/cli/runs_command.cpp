@@ -250,7 +250,9 @@ void showRun(const RunsArgs& a) {
               << fixed(s.wall_time_s, 2) << " s   time to target "
               << (s.time_to_target_s < 0 ? std::string("never") : fixed(s.time_to_target_s, 2) + " s")
               << '\n'
-              << "  samples/s " << fixed(s.mean_samples_per_s, 0) << "   peak memory "
+              << "  samples/s " << fixed(s.mean_samples_per_s, 0)
+              // CPU runs compute what the run would hold on a device; the GPU measures it.
+              << (isCpuDevice(s.device) ? "   peak memory (estimate) " : "   peak memory ")
               << fixed(static_cast<double>(s.peak_memory_bytes) / (1024.0 * 1024.0), 1) << " MiB\n";
     if (!s.error.empty()) std::cout << "  error: " << printable(s.error) << '\n';
   } else {

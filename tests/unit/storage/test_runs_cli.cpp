@@ -52,6 +52,7 @@ std::int64_t writeRun(const std::string& path, const std::string& name, const st
   s.wall_time_s = wall_s;
   s.skipped_steps = 1;
   s.final_scale = 32768;
+  s.device = "cpu (2 threads)";  // computed memory: shown as an estimate
   w.onRunFinished(s);
   return w.runId();
 }
@@ -94,7 +95,8 @@ class TestRunsCli : public QObject {
     const CliResult r = cli({"runs", "--db", db(), "show", "2"});
     QCOMPARE(r.code, 0);
     for (const char* s : {"fp16 fast", "dataset.kind = spirals", "model.hidden = [64,64]",
-                          "Events: 3", "overflow 3", "val_accuracy", "grad_norm", "87.50%"})
+                          "Events: 3", "overflow 3", "val_accuracy", "grad_norm", "87.50%",
+                          "peak memory (estimate)"})
       QVERIFY2(r.out.contains(s), qPrintable(r.out));
     const CliResult missing = cli({"runs", "--db", db(), "show", "99"});
     QVERIFY(missing.code != 0);
