@@ -1,5 +1,6 @@
 #include "plots/halflab_plot.hpp"
 
+#include <algorithm>
 #include <cmath>
 #include <limits>
 
@@ -20,9 +21,19 @@ HalflabPlot::HalflabPlot(const QString& title, QWidget* parent) : QCustomPlot(pa
   plotLayout()->addElement(0, 0, title_element_);
   legend->setVisible(true);
   legend->setFont(QFont(font().family(), 8));
-  legend->setBrush(QColor(255, 255, 255, 200));
   legend->setRowSpacing(-3);
-  axisRect()->insetLayout()->setInsetAlignment(0, Qt::AlignTop | Qt::AlignRight);
+  // The legend gets a row of its own between the title and the data, in as many columns
+  // as fit: it can never cover a line, a saw-tooth or an overflow marker.
+  axisRect()->insetLayout()->take(legend);
+  axisRect()->insetLayout()->simplify();
+  plotLayout()->insertRow(1);
+  plotLayout()->addElement(1, 0, legend);
+  plotLayout()->setRowStretchFactor(1, 0.001);
+  plotLayout()->setRowSpacing(0);
+  legend->setBorderPen(Qt::NoPen);
+  legend->setBrush(Qt::NoBrush);
+  legend->setMargins(QMargins(6, 0, 6, 0));
+  legend->setFillOrder(QCPLayoutGrid::foColumnsFirst);
   xAxis->setLabel(xLabel());
   setMouseTracking(true);
   // Any drag or wheel zoom means the user wants this view: stop auto-ranging.
@@ -60,12 +71,15 @@ void HalflabPlot::setLogY(bool on) {
   refresh(true);
 }
 
+bool HalflabPlot::changedSinceDrawn() const {
+  if (stale_ || drawn_revisions_.size() != traces_.size()) return true;
+  for (int i = 0; i < traces_.size(); ++i)
+    if (traces_[i]->revision != drawn_revisions_[i]) return true;
+  return false;
+}
+
 void HalflabPlot::refresh(bool force) {
-  bool changed = force || stale_ || drawn_revisions_.size() != traces_.size();
-  if (!changed)
-    for (int i = 0; i < traces_.size(); ++i)
-      if (traces_[i]->revision != drawn_revisions_[i]) { changed = true; break; }
-  if (!changed) return;
+  if (!force && !changedSinceDrawn()) return;
   // A hidden tab of a shown window: draw when it is shown (showEvent).
   if (window()->isVisible() && !isVisible()) {
     stale_ = true;
@@ -83,15 +97,23 @@ void HalflabPlot::refresh(bool force) {
   }
   QElapsedTimer cost;
   cost.start();
+  redraw();
+  replot(isVisible() ? QCustomPlot::rpImmediateRefresh : QCustomPlot::rpQueuedReplot);
+  last_cost_ms_ = static_cast<double>(cost.nsecsElapsed()) / 1e6;
+  since_refresh_.start();
+}
+
+void HalflabPlot::redraw() {
   stale_ = false;
   drawn_revisions_.clear();
   for (const auto& t : traces_) drawn_revisions_.push_back(t->revision);
   rebuild();
   if (!user_moved_view_) autoRange();
   placeLegend();
-  replot(isVisible() ? QCustomPlot::rpImmediateRefresh : QCustomPlot::rpQueuedReplot);
-  last_cost_ms_ = static_cast<double>(cost.nsecsElapsed()) / 1e6;
-  since_refresh_.start();
+}
+
+void HalflabPlot::ensureDrawn() {
+  if (changedSinceDrawn()) redraw();
 }
 
 void HalflabPlot::showEvent(QShowEvent* event) {
@@ -105,90 +127,19 @@ void HalflabPlot::resetView() {
   replot();
 }
 
-namespace {
-
-// Whether the segment a-b crosses or lies in r.
-bool segmentHits(const QRectF& r, const QPointF& a, const QPointF& b) {
-  if (r.contains(a) || r.contains(b)) return true;
-  if (std::max(a.x(), b.x()) < r.left() || std::min(a.x(), b.x()) > r.right() ||
-      std::max(a.y(), b.y()) < r.top() || std::min(a.y(), b.y()) > r.bottom())
-    return false;
-  const QLineF seg(a, b);
-  const QLineF edges[] = {{r.topLeft(), r.topRight()}, {r.topRight(), r.bottomRight()},
-                          {r.bottomRight(), r.bottomLeft()}, {r.bottomLeft(), r.topLeft()}};
-  for (const auto& e : edges)
-    if (seg.intersects(e, nullptr) == QLineF::BoundedIntersection) return true;
-  return false;
-}
-
-// How much of the plotted data a legend at `r` would hide: line segments through it, and
-// markers inside it (weighted: a hidden overflow cross is worse than a hidden bit of line).
-int dataUnder(QCustomPlot& plot, const QRectF& r) {
-  int hits = 0;
-  for (int i = 0; i < plot.graphCount(); ++i) {
-    QCPGraph* g = plot.graph(i);
-    const auto& data = *g->data();
-    if (!g->visible() || data.isEmpty()) continue;
-    const bool markers = g->lineStyle() == QCPGraph::lsNone;
-    const bool steps = g->lineStyle() == QCPGraph::lsStepLeft;
-    const int stride = std::max(1, data.size() / 600);  // bounded cost on long runs
-    bool have_prev = false;
-    QPointF prev;
-    for (int k = 0; k < data.size(); k += stride) {
-      const auto it = data.constBegin() + k;
-      if (!std::isfinite(it->value)) { have_prev = false; continue; }
-      const QPointF p = g->coordsToPixels(it->key, it->value);
-      if (markers) {
-        hits += r.contains(p) ? 3 : 0;
-      } else if (have_prev) {
-        if (steps) {
-          const QPointF corner(p.x(), prev.y());
-          hits += segmentHits(r, prev, corner) || segmentHits(r, corner, p);
-        } else {
-          hits += segmentHits(r, prev, p);
-        }
-      }
-      prev = p;
-      have_prev = true;
-    }
-  }
-  return hits;
-}
-
-}  // namespace
-
 void HalflabPlot::placeLegend() {
-  QCPLayoutInset* inset = axisRect()->insetLayout();
-  if (!preferred_legend_place_) preferred_legend_place_ = inset->insetAlignment(0);
-  const QRect area = axisRect()->rect();
-  if (!legend->visible() || legend->itemCount() == 0 || area.width() < 80 || area.height() < 60) return;
-  const QSize size = legend->minimumOuterSizeHint();
-  const QList<Qt::Alignment> places{
-      preferred_legend_place_,           Qt::AlignTop | Qt::AlignRight,    Qt::AlignTop | Qt::AlignLeft,
-      Qt::AlignBottom | Qt::AlignRight,  Qt::AlignBottom | Qt::AlignLeft,  Qt::AlignVCenter | Qt::AlignRight,
-      Qt::AlignVCenter | Qt::AlignLeft,  Qt::AlignTop | Qt::AlignHCenter,  Qt::AlignBottom | Qt::AlignHCenter};
-  auto rectAt = [&](Qt::Alignment a) {
-    const double x = (a & Qt::AlignLeft) ? area.left()
-                   : (a & Qt::AlignRight) ? area.right() - size.width()
-                                          : area.center().x() - size.width() / 2.0;
-    const double y = (a & Qt::AlignTop) ? area.top()
-                   : (a & Qt::AlignBottom) ? area.bottom() - size.height()
-                                           : area.center().y() - size.height() / 2.0;
-    return QRectF(x, y, size.width(), size.height());
-  };
-  // Stay put unless somewhere else hides clearly less: a legend that hops around on every
-  // live refresh is worse than one that covers a few points.
-  const Qt::Alignment current = inset->insetAlignment(0);
-  const int current_hits = dataUnder(*this, rectAt(current));
-  if (current_hits == 0) return;
-  Qt::Alignment best = current;
-  int best_hits = current_hits;
-  for (const auto a : places) {
-    const int h = dataUnder(*this, rectAt(a));
-    if (h < best_hits) { best = a; best_hits = h; }
+  // As many columns as the widest entry allows.
+  int widest = 1, items = 0;
+  for (int i = 0; i < legend->itemCount(); ++i)
+    if (QCPAbstractLegendItem* item = legend->item(i)) {  // empty grid cells have none
+      widest = std::max(widest, item->minimumOuterSizeHint().width() + legend->columnSpacing());
+      ++items;
+    }
+  const int columns = std::clamp(std::max(1, width() - 20) / widest, 1, std::max(1, items));
+  if (legend->wrap() != columns) {
+    legend->setWrap(columns);
+    legend->setFillOrder(QCPLayoutGrid::foColumnsFirst, true);
   }
-  if (best != current && best_hits + std::max(2, current_hits / 5) <= current_hits)
-    inset->setInsetAlignment(0, best);
 }
 
 void HalflabPlot::autoRange() {
@@ -250,6 +201,7 @@ void HalflabPlot::mouseDoubleClickEvent(QMouseEvent* event) {
 }
 
 QString exportPlot(QCustomPlot* plot, const QString& path, int width, int height) {
+  if (auto* own = qobject_cast<HalflabPlot*>(plot)) own->ensureDrawn();
   const QString suffix = QFileInfo(path).suffix().toLower();
   bool ok = false;
   if (suffix == "png") {

@@ -35,6 +35,10 @@ class HalflabPlot : public QCustomPlot {
   // shown, and live refreshes are spaced by a few times what the last one cost (the
   // skipped one still happens, a little later).
   void refresh(bool force = false);
+  // Rebuilds now if anything changed since the last drawing, even on a hidden tab: for
+  // exports, which draw the plot off screen (a report must not show an empty plot for a
+  // tab that was never opened).
+  void ensureDrawn();
   // Fit the axes to the data again (after the user zoomed away).
   void resetView();
 
@@ -42,8 +46,8 @@ class HalflabPlot : public QCustomPlot {
   virtual QString readoutAt(const QPointF& pixel) const;
 
  protected:
-  // Moves the legend to the corner or edge where it hides the least data (the plot's own
-  // choice, set in its constructor, wins ties). Called after each rebuild.
+  // Lays the legend (a row above the data, never over it) out in as many columns as the
+  // plot's width allows. Called after each rebuild.
   void placeLegend();
 
   // Recreate all plottables from traces(). Called by refresh() when something changed.
@@ -70,13 +74,15 @@ class HalflabPlot : public QCustomPlot {
   QString title_;
   QList<std::shared_ptr<const RunTrace>> traces_;
   QList<std::uint64_t> drawn_revisions_;
+  bool changedSinceDrawn() const;
+  void redraw();
+
   bool stale_ = false;           // a refresh was skipped while hidden
   QElapsedTimer since_refresh_;  // time since the last live rebuild
   double last_cost_ms_ = 0;      // what that rebuild + replot cost
   QTimer deferred_refresh_;      // the throttled refresh, run later
   XAxisMode x_mode_ = XAxisMode::Step;
   bool log_y_ = false;
-  Qt::Alignment preferred_legend_place_;  // the constructor's choice (taken on first use)
 };
 
 // Saves a plot by file suffix: .png, .pdf or .svg. Returns an empty string on success,

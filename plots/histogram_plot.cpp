@@ -33,10 +33,36 @@ double zeroBarKey(const HistogramRecord& h) { return h.min_exp - 1.5; }
 double nonFiniteBarKey(const HistogramRecord& h) { return h.max_exp + 2.5; }
 
 const RunTrace* focusTrace(const QList<std::shared_ptr<const RunTrace>>& traces) {
-  // The first run with histograms: the live run, or the first selected one.
+  // The first run whose gradients were stored in a low format (what these plots are
+  // about: an A/B's fp16 arm, not its fp32 baseline), else the first with histograms.
+  for (const auto& t : traces)
+    for (const auto& h : t->histograms)
+      if (h.kind == "grad" && h.format != Format::FP32) return t.get();
   for (const auto& t : traces)
     if (!t->histograms.empty()) return t.get();
   return nullptr;
+}
+
+// The FP32 ghost recorded beside a stored histogram (same tensor and step), if any.
+const HistogramRecord* ghostOf(const RunTrace& trace, const HistogramRecord& stored) {
+  const std::string kind = stored.kind + "_fp32";
+  for (auto it = trace.histograms.rbegin(); it != trace.histograms.rend(); ++it)
+    if (it->step == stored.step && it->kind == kind && it->tensor == stored.tensor) return &*it;
+  return nullptr;
+}
+
+std::int64_t elementsOf(const HistogramRecord& h) {
+  std::int64_t n = h.zeros + h.infs + h.nans;
+  for (auto b : h.bins) n += b;
+  return n;
+}
+
+// Elements whose magnitude is below 2^e (exact zeros not counted).
+std::int64_t below(const HistogramRecord& h, double e) {
+  std::int64_t n = 0;
+  for (std::size_t i = 0; i < h.bins.size(); ++i)
+    if (h.min_exp + static_cast<double>(i) + 1 <= e) n += h.bins[i];
+  return n;
 }
 
 // The histograms of the chosen tensor, or of the trace's first tensor when it has none
@@ -71,10 +97,10 @@ HistogramPlot::HistogramPlot(QWidget* parent)
   ticker_ = QSharedPointer<PowerOfTwoTicker>(new PowerOfTwoTicker);
   ticker_->setTickCount(10);
   xAxis->setTicker(ticker_);
-  legend->setVisible(false);
-  plotLayout()->insertRow(2);
+  // Rows: title, legend, data, footer.
+  plotLayout()->insertRow(3);
   footer_ = new QCPTextElement(this, QString(), QFont(font().family(), 8));
-  plotLayout()->addElement(2, 0, footer_);
+  plotLayout()->addElement(3, 0, footer_);
 }
 
 void HistogramPlot::setTensor(const QString& tensor) {
@@ -84,6 +110,7 @@ void HistogramPlot::setTensor(const QString& tensor) {
 }
 
 void HistogramPlot::shade(double from, double to, const QColor& color, const QString& label) {
+  if (to <= from) return;  // the zone lies outside the bins (e.g. FP32's subnormals)
   auto* rect = new QCPItemRect(this);
   rect->topLeft->setTypeX(QCPItemPosition::ptPlotCoords);
   rect->topLeft->setTypeY(QCPItemPosition::ptAxisRectRatio);
@@ -112,6 +139,7 @@ void HistogramPlot::rebuild() {
   bars_ = nullptr;
   drawn_bins_ = 0;
   shown_ = nullptr;
+  ghost_ = nullptr;
   const RunTrace* trace = focusTrace(traces());
   if (!trace) {
     footer_->setText(tr("No histograms yet (training.histogram_every > 0 records them)"));
@@ -133,9 +161,11 @@ void HistogramPlot::rebuild() {
   shade(clampX(z.overflow_from), clampX(hi + 1000), QColor(220, 60, 60, 55), tr("overflow"));
 
   bars_ = new QCPBars(xAxis, yAxis);
-  bars_->setName(trace->label);
+  bars_->setName(tr("as stored in %1 (× loss scale)").arg(formatLabel(h.format)));
   bars_->setWidth(0.9);
-  bars_->setPen(QPen(trace->color.darker(130)));
+  // No dark border: the only dark line is the FP32 outline, visible even where it
+  // coincides with the bars (BF16 loses no range).
+  bars_->setPen(QPen(trace->color.lighter(115)));
   bars_->setBrush(trace->color);
   QVector<double> keys, values;
   for (std::size_t i = 0; i < h.bins.size(); ++i) {
@@ -154,6 +184,9 @@ void HistogramPlot::rebuild() {
   special->setData({zeroBarKey(h), nonFiniteBarKey(h)},
                    {static_cast<double>(h.zeros), static_cast<double>(h.infs + h.nans)}, true);
   if (logY()) special->setBaseValue(0.5);
+  special->removeFromLegend();
+  ghost_ = ghostOf(*trace, h);
+  if (ghost_) drawGhost(*ghost_);
   for (const auto& [key, label] : {std::pair{zeroBarKey(h), tr("= 0")}, std::pair{nonFiniteBarKey(h), tr("inf/NaN")}}) {
     auto* tag = addTag(this, label, 8, QColor(60, 60, 60), QColor(255, 255, 255, 210));
     tag->position->setTypeX(QCPItemPosition::ptPlotCoords);
@@ -161,32 +194,86 @@ void HistogramPlot::rebuild() {
     tag->position->setCoords(key, 0.12);
     tag->setPositionAlignment(Qt::AlignTop | Qt::AlignHCenter);
   }
-  footer_->setText(tr("%1  ·  %2 %3 at step %4  ·  zeros %5  inf %6  NaN %7")
+  QString footer = tr("%1  ·  %2 %3 at step %4  ·  zeros %5  inf %6  NaN %7")
                        .arg(trace->label, tensor, formatLabel(h.format))
                        .arg(h.step)
                        .arg(h.zeros)
                        .arg(h.infs)
-                       .arg(h.nans));
+                       .arg(h.nans);
+  if (ghost_) {
+    // The paper's figure in one line: how much of the FP32 gradient the format cannot hold.
+    const double n = std::max<double>(1.0, static_cast<double>(elementsOf(*ghost_)));
+    const auto pct = [&](std::int64_t k) { return QString::number(100.0 * static_cast<double>(k) / n, 'f', 1); };
+    footer += tr("\nOutline: the same gradients in FP32 before rounding — %1 % below 2^%2 (lost in %3), "
+                 "%4 % subnormal")
+                  .arg(pct(below(*ghost_, z.subnormal_from)))
+                  .arg(static_cast<int>(z.subnormal_from))
+                  .arg(formatLabel(h.format))
+                  .arg(pct(below(*ghost_, z.normal_from) - below(*ghost_, z.subnormal_from)));
+  }
+  footer_->setText(footer);
+}
+
+void HistogramPlot::drawGhost(const HistogramRecord& g) {
+  // A step outline over the bars (no fill, so both stay readable), closed at either end.
+  QVector<double> keys{g.min_exp - 0.5}, values{0};
+  for (std::size_t i = 0; i < g.bins.size(); ++i) {
+    keys << g.min_exp + static_cast<double>(i) + 0.5;
+    values << static_cast<double>(g.bins[i]);
+  }
+  keys << g.max_exp + 1.5;
+  values << 0;
+  const QPen pen(QColor(20, 20, 20), 1.8);
+  auto* outline = new QCPGraph(xAxis, yAxis);
+  outline->setName(tr("the same gradients in FP32, before rounding"));
+  outline->setLineStyle(QCPGraph::lsStepCenter);
+  outline->setPen(pen);
+  outline->setData(keys, values, true);
+  // Its exact zeros and inf/NaN as outlined bars beside the stored ones.
+  auto* special = new QCPBars(xAxis, yAxis);
+  special->setWidth(1.6);
+  special->setPen(pen);
+  special->setBrush(Qt::NoBrush);
+  special->setData({zeroBarKey(g), nonFiniteBarKey(g)},
+                   {static_cast<double>(g.zeros), static_cast<double>(g.infs + g.nans)}, true);
+  if (logY()) special->setBaseValue(0.5);
+  special->removeFromLegend();
 }
 
 void HistogramPlot::autoRange() {
   if (!shown_) return;
   xAxis->setRange(shown_->min_exp - 3, shown_->max_exp + 4.5);
-  double top = std::max({1.0, static_cast<double>(shown_->zeros), static_cast<double>(shown_->infs + shown_->nans)});
-  for (auto b : shown_->bins) top = std::max(top, static_cast<double>(b));
+  double top = 1.0;
+  for (const HistogramRecord* h : {shown_, ghost_}) {
+    if (!h) continue;
+    top = std::max({top, static_cast<double>(h->zeros), static_cast<double>(h->infs + h->nans)});
+    for (auto b : h->bins) top = std::max(top, static_cast<double>(b));
+  }
   yAxis->setRange(logY() ? 0.5 : 0.0, logY() ? top * 2 : top * 1.1);
 }
+
+QString HistogramPlot::footerText() const { return footer_->text(); }
 
 QString HistogramPlot::readoutAt(const QPointF& pixel) const {
   if (!shown_) return {};
   const double x = xAxis->pixelToCoord(pixel.x());
-  if (std::abs(x - zeroBarKey(*shown_)) <= 0.8) return tr("exactly 0\n%1 elements").arg(shown_->zeros);
+  const QString fp32 = tr("\n%1 in FP32 before rounding");
+  if (std::abs(x - zeroBarKey(*shown_)) <= 0.8)
+    return tr("exactly 0\n%1 elements").arg(shown_->zeros) + (ghost_ ? fp32.arg(ghost_->zeros) : QString());
   if (std::abs(x - nonFiniteBarKey(*shown_)) <= 0.8)
-    return tr("not finite\n%1 inf, %2 NaN").arg(shown_->infs).arg(shown_->nans);
+    return tr("not finite\n%1 inf, %2 NaN").arg(shown_->infs).arg(shown_->nans) +
+           (ghost_ ? fp32.arg(ghost_->infs + ghost_->nans) : QString());
   const int bin = static_cast<int>(std::floor(x)) - shown_->min_exp;
   if (bin < 0 || bin >= static_cast<int>(shown_->bins.size())) return {};
   const int e = shown_->min_exp + bin;
-  return tr("2^%1 ≤ |g| < 2^%2\n%3 elements").arg(e).arg(e + 1).arg(shown_->bins[bin]);
+  // The end bins also hold everything beyond them.
+  const QString range = bin == 0 ? tr("|g| < 2^%1").arg(e + 1)
+                        : bin + 1 == static_cast<int>(shown_->bins.size()) ? tr("|g| ≥ 2^%1").arg(e)
+                                                                         : tr("2^%1 ≤ |g| < 2^%2").arg(e).arg(e + 1);
+  QString text = tr("%1\n%2 elements").arg(range).arg(shown_->bins[bin]);
+  if (ghost_ && ghost_->min_exp == shown_->min_exp && bin < static_cast<int>(ghost_->bins.size()))
+    text += fp32.arg(ghost_->bins[bin]);
+  return text;
 }
 
 HistogramMapPlot::HistogramMapPlot(QWidget* parent)
@@ -203,7 +290,7 @@ HistogramMapPlot::HistogramMapPlot(QWidget* parent)
   gradient.setColorStopAt(1.0, QColor(255, 235, 50));
   scale_->setGradient(gradient);
   axisRect()->setBackground(QBrush(gradient.color(0, QCPRange(0, 1))));
-  plotLayout()->addElement(1, 1, scale_);
+  plotLayout()->addElement(2, 1, scale_);  // beside the data (rows: title, legend, data)
   auto* group = new QCPMarginGroup(this);
   axisRect()->setMarginGroup(QCP::msBottom | QCP::msTop, group);
   scale_->setMarginGroup(QCP::msBottom | QCP::msTop, group);

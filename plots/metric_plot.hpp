@@ -24,13 +24,23 @@ class MetricPlot : public HalflabPlot {
   // 0 = raw, 0.99 = very smooth (only series marked smoothable).
   void setSmoothing(double weight);
   double smoothing() const { return smoothing_; }
+  // Fixed ends of the y axis (NaN = fitted to the data), e.g. loss from 0 and accuracy
+  // 0..1 in lessons, so that two runs' levels compare at a glance. A log-y axis ignores a
+  // lower bound of 0 or below.
+  void setYBounds(double lower, double upper);
+  // One legend entry per run instead of one per run and series (the title then says how
+  // the series differ, e.g. solid / dashed).
+  void setLegendPerRun(bool on) { legend_per_run_ = on; }
 
  protected:
   void rebuild() override;
+  void autoRange() override;
 
  private:
   std::vector<MetricSeries> series_;
   double smoothing_ = 0.6;
+  double y_lower_, y_upper_;  // NaN = from the data
+  bool legend_per_run_ = false;
 };
 
 // The standard plots of the workbench.

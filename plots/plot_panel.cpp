@@ -1,5 +1,7 @@
 #include "plots/plot_panel.hpp"
 
+#include <limits>
+
 #include <QCheckBox>
 #include <QEvent>
 #include <QGridLayout>
@@ -157,6 +159,13 @@ void PlotPanel::updateTensorChoices() {
   tensor_combo_->setCurrentIndex(i >= 0 ? i : 0);
   histogram_->setTensor(tensor_combo_->currentText());
   histogram_map_->setTensor(tensor_combo_->currentText());
+}
+
+void PlotPanel::setLessonAxes(bool on) {
+  lesson_axes_ = on;
+  const double free = std::numeric_limits<double>::quiet_NaN();
+  loss_->setYBounds(on ? 0.0 : free, free);
+  accuracy_->setYBounds(on ? 0.0 : free, on ? 1.0 : free);
 }
 
 void PlotPanel::setSmoothing(double weight) { smoothing_slider_->setValue(static_cast<int>(weight * 100 + 0.5)); }

@@ -44,6 +44,11 @@ class PlotPanel : public QWidget {
   ScalePlot* scalePlot() const { return scale_; }
   HistogramPlot* histogramPlot() const { return histogram_; }
 
+  // Lesson axes: loss from 0, accuracy over 0..1, so a lesson's run and its reference
+  // compare by height; off = every axis fitted to the data.
+  void setLessonAxes(bool on);
+  bool lessonAxes() const { return lesson_axes_; }
+
   void setSmoothing(double weight);
   double smoothing() const;
   void setXAxisMode(XAxisMode mode);
@@ -74,6 +79,7 @@ class PlotPanel : public QWidget {
   QComboBox* tensor_combo_ = nullptr;
   HalflabPlot* current_ = nullptr;
   QList<std::shared_ptr<const RunTrace>> traces_;
+  bool lesson_axes_ = false;
 };
 
 }  // namespace halflab

@@ -1,5 +1,6 @@
 #include "plots/scale_plot.hpp"
 
+#include <algorithm>
 #include <cmath>
 
 namespace halflab {
@@ -10,7 +11,9 @@ class Log2Ticker : public QCPAxisTickerLog {
  protected:
   QString getTickLabel(double tick, const QLocale&, QChar, int) override {
     if (tick <= 0) return {};
-    return QStringLiteral("2^%1").arg(static_cast<int>(std::lround(std::log2(tick))));
+    const double e = std::log2(tick);
+    if (std::abs(e - std::round(e)) > 1e-6) return {};  // only powers of two get a label
+    return QStringLiteral("2^%1").arg(static_cast<int>(std::lround(e)));
   }
 };
 }  // namespace
@@ -22,22 +25,38 @@ ScalePlot::ScalePlot(QWidget* parent) : HalflabPlot(tr("Loss scale (log2) and ov
   ticker->setLogBase(2);
   ticker->setSubTickCount(0);
   yAxis->setTicker(ticker);
-  // The saw-tooth lives near the top and FP32 sits at 2^0: the middle right is free.
-  axisRect()->insetLayout()->setInsetAlignment(0, Qt::AlignVCenter | Qt::AlignRight);
+}
+
+bool ScalePlot::hasLossScale(const RunTrace& trace) {
+  if (!trace.inf_step.isEmpty()) return true;
+  for (double s : trace.scale_after)
+    if (s != 1.0) return true;
+  return false;
 }
 
 void ScalePlot::rebuild() {
   clearGraphs();
+  bool marker_in_legend = false;
   for (const auto& trace : traces()) {
+    if (!hasLossScale(*trace)) {
+      // An FP32 (or unscaled) run sits at 2^0 for good: a line there would only squeeze
+      // the other runs' saw-tooth into a few pixels. The legend still names it.
+      auto* none = addLine(trace->label + tr(" (no loss scale: 1)"), {}, {}, QPen(trace->color, 1.6));
+      none->setProperty("unscaledTrace", true);
+      continue;
+    }
     auto* line = addLine(trace->label, stepKeys(*trace), trace->scale_after, QPen(trace->color, 1.6));
     line->setLineStyle(QCPGraph::lsStepLeft);
     if (!trace->inf_step.isEmpty()) {
-      auto* marks = addLine(trace->label + tr(" overflow / skipped"), infKeys(*trace),
-                            trace->inf_scale_before, QPen(QColor(200, 30, 30), 1.5));
+      // Every run's crosses look alike: one legend entry says what they are.
+      auto* marks = addLine(tr("overflow / skipped step"), infKeys(*trace), trace->inf_scale_before,
+                            QPen(QColor(200, 30, 30), 1.5));
       marks->setLineStyle(QCPGraph::lsNone);
       marks->setScatterStyle(QCPScatterStyle(QCPScatterStyle::ssCross, QColor(200, 30, 30), 7));
       marks->setAdaptiveSampling(false);  // every overflow must stay visible
       marks->setProperty("overflowTrace", QVariant::fromValue<const void*>(trace.get()));
+      if (marker_in_legend) marks->removeFromLegend();
+      marker_in_legend = true;
     }
   }
 }
@@ -45,9 +64,23 @@ void ScalePlot::rebuild() {
 void ScalePlot::autoRange() {
   rescaleAxes(true);
   QCPRange y = yAxis->range();
+  bool any = false;
+  for (int i = 0; i < graphCount(); ++i) any = any || !graph(i)->data()->isEmpty();
   if (y.lower <= 0) y.lower = 0.5;
-  // Half a binade of room either side so the top / bottom step stays visible.
-  yAxis->setRange(y.lower / 1.5, y.upper * 1.5);
+  // Half a binade of room either side so the top / bottom step stays visible; only
+  // unscaled runs: 2^-1 .. 2^1 around their scale 1.
+  yAxis->setRange(any ? QCPRange(y.lower / 1.5, y.upper * 1.5) : QCPRange(0.5, 2.0));
+  // The x axis spans every run, drawn or not, like the plots beside it.
+  QCPRange x = xAxis->range();
+  bool have_x = any;
+  for (const auto& trace : traces()) {
+    const QVector<double>& keys = stepKeys(*trace);
+    if (keys.isEmpty()) continue;
+    x = have_x ? QCPRange(std::min(x.lower, keys.front()), std::max(x.upper, keys.back()))
+               : QCPRange(keys.front(), keys.back());
+    have_x = true;
+  }
+  if (have_x) xAxis->setRange(x);
 }
 
 QString ScalePlot::readoutAt(const QPointF& pixel) const {

@@ -5,8 +5,10 @@
 #include <cerrno>
 #include <cmath>
 #include <cstring>
-#include <fstream>
 #include <ostream>
+#include <streambuf>
+
+#include "storage/output_file.hpp"
 
 #include "engine/json/bounded_json.hpp"
 
@@ -35,6 +37,29 @@ std::string csvField(const std::string& s) {
 nlohmann::json realOrNull(double v) {
   return std::isfinite(v) ? nlohmann::json(v) : nlohmann::json(nullptr);
 }
+
+// Lets writeMetricsCsv stream into an OutputFile, which keeps the first write error.
+class OutputFileBuf : public std::streambuf {
+ public:
+  explicit OutputFileBuf(OutputFile& out) : out_(out) { setp(buf_, buf_ + sizeof buf_); }
+  ~OutputFileBuf() override { sync(); }
+  int sync() override {
+    const bool good = out_.write(std::string_view(pbase(), static_cast<std::size_t>(pptr() - pbase())));
+    setp(buf_, buf_ + sizeof buf_);
+    return good ? 0 : -1;
+  }
+
+ protected:
+  int_type overflow(int_type c) override {
+    if (sync() != 0) return traits_type::eof();
+    if (!traits_type::eq_int_type(c, traits_type::eof())) sputc(traits_type::to_char_type(c));
+    return traits_type::not_eof(c);
+  }
+
+ private:
+  OutputFile& out_;
+  char buf_[1 << 16];
+};
 
 }  // namespace
 
@@ -129,12 +154,17 @@ void exportRuns(const RunStore& store, const std::vector<std::int64_t>& run_ids,
   if (format == ExportFormat::Json) json = runsToJson(store, run_ids);
   else for (std::int64_t id : run_ids) store.run(id);
 
-  std::ofstream out(out_path, std::ios::binary | std::ios::trunc);
-  if (!out) throw StoreError(out_path + ": cannot write the export (" + std::strerror(errno) + ")");
-  if (format == ExportFormat::Json) out << json.dump(2) << '\n';
-  else writeMetricsCsv(store, run_ids, out);
-  out.flush();
-  if (!out) throw StoreError(out_path + ": writing the export failed (disk full?)");
+  // Checked before opening: opening truncates, and the output must never be the store.
+  OutputFile out(out_path, store.path());
+  if (format == ExportFormat::Json) {
+    out.write(json.dump(2) + "\n");
+  } else {
+    OutputFileBuf buf(out);
+    std::ostream stream(&buf);
+    writeMetricsCsv(store, run_ids, stream);
+    stream.flush();
+  }
+  out.close();  // throws with the reason: disk full, I/O error, ...
 }
 
 }  // namespace halflab

@@ -7,6 +7,7 @@
 #include <SQLiteCpp/Database.h>
 #include <SQLiteCpp/Statement.h>
 
+#include "storage/process_identity.hpp"
 #include "storage/store_schema.hpp"
 
 namespace halflab {
@@ -118,8 +119,10 @@ std::vector<MetricPoint> downsampleMinMax(const std::vector<MetricPoint>& pts,
 }  // namespace
 
 RunStore RunStore::open(const std::string& path, StoreOpenMode mode, int busy_timeout_ms) {
-  auto db = store::openStoreDatabase(path, mode, busy_timeout_ms);
+  std::string note;
+  auto db = store::openStoreDatabase(path, mode, busy_timeout_ms, 0, &note);
   RunStore s(path, mode == StoreOpenMode::ReadOnly, std::move(db));
+  s.check_note_ = std::move(note);
   if (!s.read_only_) {
     // Best effort: a store locked by a live writer is still readable, the marking can
     // happen on a later open.
@@ -142,7 +145,7 @@ int RunStore::markInterruptedRuns() {
   try {
     return store::markInterruptedRuns(*db_);
   } catch (const std::exception& e) {
-    throw StoreError(store::describeStoreError(path_, e));
+    store::throwStoreError(path_, e);
   }
 }
 
@@ -178,7 +181,7 @@ std::vector<RunRow> RunStore::listRuns(const RunFilter& filter) const {
   } catch (const StoreError&) {
     throw;
   } catch (const std::exception& e) {
-    throw StoreError(store::describeStoreError(path_, e));
+    store::throwStoreError(path_, e);
   }
 }
 
@@ -193,7 +196,7 @@ std::optional<RunRow> RunStore::findRun(std::int64_t id) const {
     while (tags.executeStep()) r.tags.push_back(tags.getColumn(0).getString());
     return r;
   } catch (const std::exception& e) {
-    throw StoreError(store::describeStoreError(path_, e));
+    store::throwStoreError(path_, e);
   }
 }
 
@@ -214,6 +217,28 @@ void RunStore::requireWritable(const char* what) const {
     throw StoreError(path_ + ": store is opened read-only; cannot " + std::string(what));
 }
 
+void RunStore::requireNotTraining(std::int64_t id) const {
+  try {
+    SQLite::Statement q(*db_,
+        "SELECT status, writer_pid, writer_boot_id, writer_start_ticks FROM runs WHERE id = ?");
+    q.bind(1, id);
+    if (!q.executeStep()) return;  // editRun names the missing id
+    if (q.getColumn(0).getString() != runStatusName(RunStatus::Running)) return;
+    ProcessIdentity writer;
+    writer.pid = q.getColumn(1).getInt64();
+    writer.boot_id = q.getColumn(2).getString();
+    writer.start_ticks = q.getColumn(3).getInt64();
+    if (!isProcessAlive(writer)) return;  // its writer is gone: an interrupted run
+    throw StoreError(path_ + ": run " + std::to_string(id) + " is still training (written by " +
+                     "process " + std::to_string(writer.pid) +
+                     "); stop that run or wait for it to finish, then delete it");
+  } catch (const StoreError&) {
+    throw;
+  } catch (const std::exception& e) {
+    store::throwStoreError(path_, e);
+  }
+}
+
 std::map<std::string, std::string> RunStore::params(std::int64_t id) const {
   try {
     std::map<std::string, std::string> out;
@@ -222,7 +247,7 @@ std::map<std::string, std::string> RunStore::params(std::int64_t id) const {
     while (q.executeStep()) out[q.getColumn(0).getString()] = q.getColumn(1).getString();
     return out;
   } catch (const std::exception& e) {
-    throw StoreError(store::describeStoreError(path_, e));
+    store::throwStoreError(path_, e);
   }
 }
 
@@ -234,7 +259,7 @@ std::vector<std::string> RunStore::metricKeys(std::int64_t id) const {
     while (q.executeStep()) keys.push_back(q.getColumn(0).getString());
     return keys;
   } catch (const std::exception& e) {
-    throw StoreError(store::describeStoreError(path_, e));
+    store::throwStoreError(path_, e);
   }
 }
 
@@ -255,7 +280,7 @@ std::vector<MetricPoint> RunStore::metricSeries(std::int64_t id, const std::stri
       pts.push_back(p);
     }
   } catch (const std::exception& e) {
-    throw StoreError(store::describeStoreError(path_, e));
+    store::throwStoreError(path_, e);
   }
   if (max_points == 0 || pts.size() <= std::max<std::size_t>(max_points, 4)) return pts;
   return downsampleMinMax(pts, max_points);
@@ -280,7 +305,7 @@ std::vector<MetricStats> RunStore::metricStats(std::int64_t id) const {
     }
     return out;
   } catch (const std::exception& e) {
-    throw StoreError(store::describeStoreError(path_, e));
+    store::throwStoreError(path_, e);
   }
 }
 
@@ -301,7 +326,7 @@ std::vector<EventRecord> RunStore::events(std::int64_t id) const {
     }
     return out;
   } catch (const std::exception& e) {
-    throw StoreError(store::describeStoreError(path_, e));
+    store::throwStoreError(path_, e);
   }
 }
 
@@ -337,7 +362,7 @@ std::vector<HistogramRecord> RunStore::histograms(std::int64_t id, const std::st
     }
     return out;
   } catch (const std::exception& e) {
-    throw StoreError(store::describeStoreError(path_, e));
+    store::throwStoreError(path_, e);
   }
 }
 
@@ -350,7 +375,7 @@ std::vector<std::string> RunStore::histogramTensors(std::int64_t id) const {
     while (q.executeStep()) out.push_back(q.getColumn(0).getString());
     return out;
   } catch (const std::exception& e) {
-    throw StoreError(store::describeStoreError(path_, e));
+    store::throwStoreError(path_, e);
   }
 }
 
@@ -371,7 +396,7 @@ void editRun(SQLite::Database& db, const std::string& path, std::int64_t id, con
   } catch (const StoreError&) {
     throw;
   } catch (const std::exception& e) {
-    throw StoreError(store::describeStoreError(path, e));
+    store::throwStoreError(path, e);
   }
 }
 
@@ -414,6 +439,7 @@ void RunStore::removeTag(std::int64_t id, const std::string& tag) {
 
 void RunStore::deleteRun(std::int64_t id) {
   requireWritable("delete a run");
+  requireNotTraining(id);
   // foreign_keys=ON: metrics, latest_metrics, params, tags, events, histograms and
   // run_summary rows go with it (ON DELETE CASCADE), all in one statement/transaction.
   editRun(*db_, path_, id, "DELETE FROM runs WHERE id = ?1",

@@ -61,8 +61,11 @@ struct MetricStats {
 
 class RunStore {
  public:
-  // Opens a store (Create also makes an empty one). Read-write opens mark `running` runs
+  // Opens a store (Create also makes an empty one). Read-write opens refuse a damaged
+  // store (StoreDamaged, after a quick check bounded to ~2 s) and mark `running` runs
   // whose writer process is gone as `interrupted`. Throws StoreError naming the file.
+  // Any reader meeting a damaged page throws StoreDamaged instead of returning part of
+  // the data.
   static RunStore open(const std::string& path, StoreOpenMode mode = StoreOpenMode::Create,
                        int busy_timeout_ms = 5000);
   RunStore(RunStore&&) noexcept;
@@ -71,6 +74,8 @@ class RunStore {
 
   const std::string& path() const { return path_; }
   bool readOnly() const { return read_only_; }
+  // "" or why the integrity check on open did not cover the whole store (cut short).
+  const std::string& checkNote() const { return check_note_; }
 
   std::vector<RunRow> listRuns(const RunFilter& filter = {}) const;  // newest first
   RunRow run(std::int64_t id) const;                 // throws StoreError if there is none
@@ -95,7 +100,9 @@ class RunStore {
   void setNote(std::int64_t id, const std::string& notes);
   void addTag(std::int64_t id, const std::string& tag);
   void removeTag(std::int64_t id, const std::string& tag);
-  void deleteRun(std::int64_t id);  // with all its metrics, events, histograms, ...
+  // With all its metrics, events, histograms, ... Refused (StoreError) while the run is
+  // still training: status `running` and its writer process alive.
+  void deleteRun(std::int64_t id);
 
   // Marks `running` runs whose writer process is gone as `interrupted` (open() already
   // does this for read-write stores); returns how many were marked.
@@ -103,11 +110,13 @@ class RunStore {
 
  private:
   RunStore(std::string path, bool read_only, std::unique_ptr<SQLite::Database> db);
+  void requireNotTraining(std::int64_t id) const;
   void requireWritable(const char* what) const;
   void requireRun(std::int64_t id) const;
 
   std::string path_;
   bool read_only_ = false;
+  std::string check_note_;
   std::unique_ptr<SQLite::Database> db_;
 };
 

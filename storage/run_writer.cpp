@@ -157,6 +157,10 @@ struct RunWriter::Impl {
   bool stop = false;
   std::string last_error;
   std::int64_t dropped = 0;
+  // The current run only (reset by onRunStarted): its latest write error, its drops.
+  std::string run_error;
+  std::int64_t run_dropped = 0;
+  std::string check_note;
 
   std::atomic<std::int64_t> run_id{0};
   std::atomic<std::int64_t> committed_rows{0};
@@ -165,6 +169,7 @@ struct RunWriter::Impl {
   void setError(const std::string& message) {
     std::lock_guard lock(mu);
     last_error = message;
+    run_error = message;
   }
 
   void prepare() {
@@ -457,6 +462,7 @@ struct RunWriter::Impl {
   void push(Fn&& add, bool droppable) {
     std::lock_guard lock(mu);
     if (droppable && queue.size() + retry_size >= options.max_pending_records) {
+      ++run_dropped;
       if (dropped++ == 0)
         last_error += (last_error.empty() ? "" : "; ") + std::string("write backlog full: dropping step records");
       return;
@@ -471,7 +477,7 @@ RunWriter::RunWriter(const std::string& db_path, RunWriterOptions options)
   impl_->options = options;
   // NOMUTEX: db_mutex already serialises every use of this connection.
   impl_->db = store::openStoreDatabase(db_path, StoreOpenMode::Create, options.busy_timeout_ms,
-                                       SQLite::OPEN_NOMUTEX);
+                                       SQLite::OPEN_NOMUTEX, &impl_->check_note);
   try {
     // A bigger page cache for the writer: batches touch ~20 insertion points.
     impl_->db->exec("PRAGMA cache_size = -32768");
@@ -509,6 +515,9 @@ void RunWriter::onRunStarted(const RunInfo& info) {
     leftover = d.queue.size() + d.retry.size();
     d.queue = Batch{};
     d.retry_size = 0;
+    d.run_error.clear();
+    d.run_dropped = 0;
+    d.last_ok = true;
     if (leftover > 0)
       d.last_error += (d.last_error.empty() ? "" : "; ") + std::to_string(leftover) +
                       " records of the previous run could not be written and were dropped";
@@ -563,6 +572,26 @@ std::string RunWriter::lastError() const {
   std::lock_guard lock(impl_->mu);
   return impl_->last_error;
 }
+
+std::string RunWriter::runProblem() const {
+  const Impl& d = *impl_;
+  std::lock_guard lock(d.mu);
+  const std::string why = d.run_error.empty() ? d.last_error : d.run_error;
+  if (d.run_dropped > 0)
+    return std::to_string(d.run_dropped) +
+           " step records were dropped while the store could not keep up (" + why + ")";
+  if (!d.last_ok || d.retry_size > 0 || !d.queue.empty() || d.run_id.load() == 0)
+    return why.empty() ? d.path + ": the run is not completely stored" : why;
+  return {};
+}
+
+std::int64_t RunWriter::unstoredRecords() const {
+  const Impl& d = *impl_;
+  std::lock_guard lock(d.mu);
+  return static_cast<std::int64_t>(d.retry_size + d.queue.size()) + d.run_dropped;
+}
+
+const std::string& RunWriter::checkNote() const { return impl_->check_note; }
 
 std::int64_t RunWriter::droppedRecords() const {
   std::lock_guard lock(impl_->mu);

@@ -18,6 +18,12 @@
 // onRunFinished returns anyway (the run stays `running` in the store and is marked
 // `interrupted` on a later open) and the backlog is kept for later retries until the
 // next onRunStarted or destruction, where it is given up (and noted in lastError()).
+// runProblem() tells, after onRunFinished, whether the run is completely stored: a caller
+// that must not lose a run (the CLI) keeps its own copy of the records and writes it
+// elsewhere when it is not.
+//
+// The store is opened with a bounded quick integrity check: a damaged store throws
+// StoreDamaged and nothing is appended to it.
 #include <cstdint>
 #include <memory>
 #include <string>
@@ -56,6 +62,13 @@ class RunWriter : public RunObserver {
   bool flush();
   // The latest write problem ("" if none), e.g. "runs.sqlite: database is locked ...".
   std::string lastError() const;
+  // "" when every record of the current run (since onRunStarted) is committed; otherwise
+  // why not (the store's error, dropped records). Meaningful after onRunFinished / flush().
+  std::string runProblem() const;
+  // Records of the current run that are not in the store (kept for a retry, or dropped).
+  std::int64_t unstoredRecords() const;
+  // "" or a note that the integrity check on open was cut short (a big store).
+  const std::string& checkNote() const;
   std::int64_t droppedRecords() const;       // step records dropped over the backlog cap
   std::int64_t committedMetricRows() const;  // metric rows committed so far (all runs)
   const std::string& path() const;

@@ -11,4 +11,11 @@ class StoreError : public std::runtime_error {
   using std::runtime_error::runtime_error;
 };
 
+// The file is a store, but SQLite found it damaged (SQLITE_CORRUPT, a failed integrity
+// check): nothing is appended to it, and readers say so instead of showing partial data.
+class StoreDamaged : public StoreError {
+ public:
+  using StoreError::StoreError;
+};
+
 }  // namespace halflab

@@ -12,6 +12,7 @@
 #include <unistd.h>
 
 #include "storage/process_identity.hpp"
+#include "storage/store_check.hpp"
 #include "storage/store_error.hpp"
 
 namespace halflab::store {
@@ -200,16 +201,33 @@ std::string describeStoreError(const std::string& path, const std::exception& e)
       case SQLITE_READONLY: return path + ": store is read-only (" + what + ")";
       case SQLITE_CANTOPEN:
         return path + ": cannot open the file (missing folder or no permission: " + what + ")";
-      case SQLITE_CORRUPT: return path + ": database is corrupt (" + what + ")";
-      case SQLITE_IOERR: return path + ": I/O error (" + what + ")";
+      case SQLITE_CORRUPT:
+        return path + ": store is damaged (" + what + "); see the damage with " +
+               checkCommandFor(path);
+      case SQLITE_IOERR:
+        if (se->getExtendedErrorCode() == SQLITE_IOERR_WRITE)
+          return path + ": cannot write the file (disk full, file size limit or I/O error: " +
+                 what + ")";
+        return path + ": I/O error (" + what + ")";
       default: break;
     }
   }
   return path + ": " + what;
 }
 
+void throwStoreError(const std::string& path, const std::exception& e) {
+  if (const auto* se = dynamic_cast<const SQLite::Exception*>(&e)) {
+    if (se->getErrorCode() == SQLITE_CORRUPT) throw StoreDamaged(describeStoreError(path, e));
+    if (se->getErrorCode() == SQLITE_NOTADB)  // the header went bad after the open
+      throw StoreDamaged(path + ": store is damaged (" + se->what() + "); see the damage with " +
+                         checkCommandFor(path));
+  }
+  throw StoreError(describeStoreError(path, e));
+}
+
 std::unique_ptr<SQLite::Database> openStoreDatabase(const std::string& path, StoreOpenMode mode,
-                                                    int busy_timeout_ms, int extra_flags) {
+                                                    int busy_timeout_ms, int extra_flags,
+                                                    std::string* check_note) {
   std::error_code ec;
   const bool exists = std::filesystem::exists(path, ec);
   if (!exists && mode != StoreOpenMode::Create)
@@ -243,15 +261,17 @@ std::unique_ptr<SQLite::Database> openStoreDatabase(const std::string& path, Sto
     // and -wal files); say what it really is.
     if (exists && mode != StoreOpenMode::ReadOnly && !writable(path))
       throw StoreError(path + ": store is read-only (the file or its folder is not writable: " +
-                       e.what() + "); open it read-only to browse it");
-    throw StoreError(describeStoreError(path, e));
+                       e.what() + "); open it read-only to browse it (halflab-cli runs --read-only)");
+    const auto* se = dynamic_cast<const SQLite::Exception*>(&e);
+    if (se && se->getErrorCode() == SQLITE_CORRUPT) throwStoreError(path, e);
+    throw StoreError(describeStoreError(path, e));  // NOTADB here: not a database at all
   }
 
   // SQLite silently falls back to read-only when the file or its filesystem is not
   // writable; a writer must hear about that now, not at its first insert.
   if (mode != StoreOpenMode::ReadOnly && sqlite3_db_readonly(db->getHandle(), "main") == 1)
     throw StoreError(path + ": store is read-only (the file or its filesystem is not "
-                     "writable); open it read-only to browse it");
+                     "writable); open it read-only to browse it (halflab-cli runs --read-only)");
 
   const bool fresh = app_id == 0 && version == 0 && objects == 0;
   if (app_id != kApplicationId && !fresh)
@@ -261,6 +281,13 @@ std::unique_ptr<SQLite::Database> openStoreDatabase(const std::string& path, Sto
     throw StoreError(path + ": schema version " + std::to_string(version) +
                      " is newer than this build supports (" + std::to_string(kSchemaVersion) +
                      "); use a newer HalfLab");
+
+  // Nothing is appended to a damaged store (a read-only open browses it as it is, and
+  // its readers report damaged pages when they meet them).
+  if (mode != StoreOpenMode::ReadOnly && !fresh) {
+    const std::string note = requireHealthyOnOpen(*db, path);
+    if (check_note) *check_note = note;
+  }
 
   try {
     if (mode == StoreOpenMode::ReadOnly) {
@@ -280,7 +307,7 @@ std::unique_ptr<SQLite::Database> openStoreDatabase(const std::string& path, Sto
   } catch (const StoreError&) {
     throw;
   } catch (const std::exception& e) {
-    throw StoreError(describeStoreError(path, e));
+    throwStoreError(path, e);
   }
   return db;
 }

@@ -31,14 +31,20 @@ const std::vector<Migration>& migrations();
 // journal_mode=WAL, synchronous=NORMAL and foreign_keys=ON. Throws StoreError naming
 // the path: not SQLite, not a HalfLab store, schema too new, missing, locked, ...
 // extra_flags: e.g. SQLite::OPEN_NOMUTEX when the caller serialises access itself.
+// Writable opens first run the bounded quick check (store_check.hpp): a damaged store
+// throws StoreDamaged; a check cut short on a big store leaves a note in *check_note.
 std::unique_ptr<SQLite::Database> openStoreDatabase(const std::string& path, StoreOpenMode mode,
-                                                    int busy_timeout_ms, int extra_flags = 0);
+                                                    int busy_timeout_ms, int extra_flags = 0,
+                                                    std::string* check_note = nullptr);
 
 // Marks `running` runs whose writer process is gone as `interrupted`; returns how many.
 int markInterruptedRuns(SQLite::Database& db);
 
 // "<path>: <what>" for an SQLite (or other) exception, with the SQLite result explained.
 std::string describeStoreError(const std::string& path, const std::exception& e);
+// Throws describeStoreError's text as StoreError, or as StoreDamaged when SQLite says
+// the file is damaged (SQLITE_CORRUPT, SQLITE_NOTADB after the store was opened).
+[[noreturn]] void throwStoreError(const std::string& path, const std::exception& e);
 
 // Unix epoch milliseconds now.
 std::int64_t nowEpochMs();

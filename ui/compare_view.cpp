@@ -25,12 +25,20 @@ CompareView::CompareView(QWidget* parent) : QWidget(parent) {
   table_->verticalHeader()->hide();
   table_->horizontalHeader()->setSectionResizeMode(QHeaderView::ResizeToContents);
   layout->addWidget(table_, 1);
+  note_ = new QLabel;
+  note_->setWordWrap(true);
+  note_->hide();
+  layout->addWidget(note_);
   connect(baseline_, &QComboBox::currentIndexChanged, this, &CompareView::rebuild);
   rebuild();
 }
 
-void CompareView::setRuns(const std::vector<RunRow>& runs) {
+void CompareView::setRuns(const std::vector<RunRow>& runs, StepTimesByRun step_times) {
   runs_ = runs;
+  step_times_ = std::move(step_times);
+  const QString note = comparisonTimingNote(runs_);
+  note_->setText(note);
+  note_->setVisible(!note.isEmpty());
   QSignalBlocker block(baseline_);
   baseline_->clear();
   int fp32 = -1;
@@ -47,8 +55,10 @@ int CompareView::baseline() const { return std::max(0, baseline_->currentIndex()
 void CompareView::setBaseline(int index) { baseline_->setCurrentIndex(index); }
 
 std::vector<ComparisonRow> CompareView::comparison() const {
-  return buildComparison(runs_, static_cast<std::size_t>(baseline()));
+  return buildComparison(runs_, static_cast<std::size_t>(baseline()), step_times_);
 }
+
+QString CompareView::timingNote() const { return note_->isHidden() ? QString() : note_->text(); }
 
 void CompareView::rebuild() {
   const QStringList headers = comparisonHeaders();

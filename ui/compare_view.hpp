@@ -1,5 +1,6 @@
 #pragma once
-// Comparison table of the selected runs against a chosen baseline run.
+// Comparison table of the selected runs against a chosen baseline run, with the timing
+// caveat under it when a run trained on the CPU.
 #include <vector>
 
 #include <QWidget>
@@ -7,6 +8,7 @@
 #include "ui/comparison.hpp"
 
 class QComboBox;
+class QLabel;
 class QTableWidget;
 
 namespace halflab {
@@ -15,19 +17,23 @@ class CompareView : public QWidget {
   Q_OBJECT
  public:
   explicit CompareView(QWidget* parent = nullptr);
-  void setRuns(const std::vector<RunRow>& runs);
+  // step_times: each run's stored step_time_ms series (storedStepTimes), for the speedup.
+  void setRuns(const std::vector<RunRow>& runs, StepTimesByRun step_times = {});
   const std::vector<RunRow>& runs() const { return runs_; }
   // Index into runs() of the baseline.
   int baseline() const;
   void setBaseline(int index);
   std::vector<ComparisonRow> comparison() const;
   QTableWidget* table() const { return table_; }
+  QString timingNote() const;
 
  private:
   void rebuild();
   std::vector<RunRow> runs_;
+  StepTimesByRun step_times_;
   QComboBox* baseline_ = nullptr;
   QTableWidget* table_ = nullptr;
+  QLabel* note_ = nullptr;
 };
 
 }  // namespace halflab

@@ -5,12 +5,15 @@
 #include <QBuffer>
 #include <QDateTime>
 #include <QFile>
+#include <QFileInfo>
+#include <QRegularExpression>
 #include <QSaveFile>
 #include <QTextStream>
 #include <nlohmann/json.hpp>
 #include <qcustomplot.h>
 
 #include "engine/json/bounded_json.hpp"
+#include "plots/halflab_plot.hpp"
 #include "storage/run_export.hpp"
 #include "ui/comparison.hpp"
 
@@ -47,6 +50,18 @@ QString exportWith(const RunStore& store, const QList<qint64>& run_ids, ExportFo
 }
 }  // namespace
 
+QString filterSuffix(const QString& name_filter) {
+  static const QRegularExpression pattern(QStringLiteral("\\(\\*\\.([A-Za-z0-9]+)"));
+  const auto match = pattern.match(name_filter);
+  return match.hasMatch() ? match.captured(1).toLower() : QString();
+}
+
+QString withFilterSuffix(const QString& path, const QString& name_filter) {
+  const QString suffix = filterSuffix(name_filter);
+  if (path.isEmpty() || suffix.isEmpty() || !QFileInfo(path).suffix().isEmpty()) return path;
+  return path + "." + suffix;
+}
+
 QString exportRunsCsv(const RunStore& store, const QList<qint64>& run_ids, const QString& path) {
   return exportWith(store, run_ids, ExportFormat::Csv, path);
 }
@@ -65,7 +80,14 @@ QString exportComparisonHtml(const RunStore& store, const QList<qint64>& run_ids
   }
   if (runs.empty()) return QObject::tr("Select at least one run to put in the report");
   const std::size_t baseline = std::min<std::size_t>(std::max(0, baseline_index), runs.size() - 1);
-  const auto rows = buildComparison(runs, baseline);
+  std::vector<ComparisonRow> rows;
+  QString timing_note;
+  try {
+    rows = buildComparison(runs, baseline, storedStepTimes(store, runs));
+    timing_note = comparisonTimingNote(runs);
+  } catch (const std::exception& e) {
+    return QObject::tr("Cannot export %1: %2").arg(path, e.what());
+  }
 
   QString html;
   QTextStream s(&html);
@@ -87,11 +109,14 @@ QString exportComparisonHtml(const RunStore& store, const QList<qint64>& run_ids
     s << "</tr>\n";
   }
   s << "</table>\n";
+  if (!timing_note.isEmpty()) s << "<p>" << htmlEscape(timing_note) << "</p>\n";
   if (!plots.isEmpty()) s << "<h2>Plots</h2>\n";
   for (const auto& [title, plot] : plots) {
     QByteArray png;
     QBuffer buffer(&png);
     buffer.open(QIODevice::WriteOnly);
+    // A plot on a tab never opened has not drawn its data yet.
+    if (auto* own = qobject_cast<HalflabPlot*>(plot)) own->ensureDrawn();
     plot->toPixmap(900, 450).save(&buffer, "PNG");
     s << "<h3>" << htmlEscape(title) << "</h3>\n<img alt=\"" << htmlEscape(title) << "\" src=\"data:image/png;base64,"
       << QString::fromLatin1(png.toBase64()) << "\">\n";

@@ -34,6 +34,10 @@ Lesson parseLesson(const QByteArray& bytes, const QString& source) {
     throw std::runtime_error(where + ": " + e.what());
   }
   if (!j.is_object()) throw std::runtime_error(where + ": a lesson must be a JSON object");
+  for (const auto& [key, value] : j.items())
+    if (key != "title" && key != "explanation" && key != "watch" && key != "config" && key != "reference")
+      throw std::runtime_error(where + ": unknown field \"" + key +
+                               "\" (allowed: title, explanation, watch, config, reference)");
   auto text = [&](const char* key, bool required) -> QString {
     if (!j.contains(key)) {
       if (required) throw std::runtime_error(where + ": missing \"" + key + "\"");
@@ -48,14 +52,22 @@ Lesson parseLesson(const QByteArray& bytes, const QString& source) {
   lesson.explanation = text("explanation", true);
   lesson.watch = text("watch", false);
   if (lesson.watch.isEmpty()) lesson.watch = QStringLiteral("loss");
-  lesson.compare_mode = text("compare_mode", false);
-  if (!lesson.compare_mode.isEmpty() && !parsePrecisionMode(lesson.compare_mode.toStdString()))
-    throw std::runtime_error(where + ": compare_mode '" + lesson.compare_mode.toStdString() + "' is not a precision mode");
   if (!j.contains("config")) throw std::runtime_error(where + ": missing \"config\"");
   try {
     lesson.config = RunConfig::fromJson(j["config"]);
   } catch (const std::exception& e) {
     throw std::runtime_error(where + ": " + e.what());
+  }
+  if (j.contains("reference")) {
+    if (!j["reference"].is_object() || j["reference"].empty())
+      throw std::runtime_error(where + ": \"reference\" must be an object with the config fields that differ");
+    nlohmann::json merged = j["config"];
+    merged.merge_patch(j["reference"]);
+    try {
+      lesson.reference = RunConfig::fromJson(merged);
+    } catch (const std::exception& e) {
+      throw std::runtime_error(where + ": reference: " + e.what());
+    }
   }
   return lesson;
 }

@@ -1,9 +1,12 @@
 #pragma once
 // Lessons: one-click presets that reproduce a textbook mixed-precision failure mode, each
-// with an explanation (Markdown), the plot to watch and a full RunConfig. Stored as JSON
-// in resources/lessons/ and compiled into the binary:
-//   {"title": "...", "explanation": "markdown", "watch": "scale",
-//    "compare_mode": "fp16-amp" (optional: run as A/B against this mode), "config": {...}}
+// with an explanation (Markdown), the plot to watch, a full RunConfig and the reference
+// run it is contrasted with. Stored as JSON in resources/lessons/ and compiled in:
+//   {"title": "...", "explanation": "markdown", "watch": "scale", "config": {...},
+//    "reference": {...}}
+// "reference" (optional) is a JSON merge patch over "config" (RFC 7386: only the fields
+// that differ, e.g. {"name": "...", "precision": {"mode": "fp32"}}); the lesson trains its
+// config, then the reference with the same seed and data, and overlays the two.
 #include <optional>
 #include <vector>
 
@@ -19,8 +22,8 @@ struct Lesson {
   QString title;
   QString explanation;   // Markdown
   QString watch;         // plot id (see PlotPanel::plots())
-  QString compare_mode;  // "" = a single run
   RunConfig config;
+  std::optional<RunConfig> reference;  // the run shown beside it; none = a single run
 };
 
 // Registers the compiled-in resources (icons, lessons, presets); idempotent.

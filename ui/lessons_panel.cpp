@@ -49,7 +49,9 @@ void LessonsPanel::showLesson(int index) {
   if (list_->currentRow() != index) list_->setCurrentRow(index);
   const Lesson& l = lessons_[index];
   QString md = "## " + l.title + "\n\n" + l.explanation + "\n\n**Watch:** the *" + l.watch + "* plot.";
-  if (!l.compare_mode.isEmpty()) md += " Runs as A/B against **" + l.compare_mode + "**.";
+  if (l.reference)
+    md += tr(" Then its reference run, **%1**, trains with the same seed and data, and both are overlaid.")
+              .arg(QString::fromStdString(l.reference->name).toHtmlEscaped());
   text_->setMarkdown(md);
 }
 

@@ -1,5 +1,6 @@
 #include "ui/main_window.hpp"
 
+#include <algorithm>
 #include <cmath>
 
 #include <QAction>
@@ -18,9 +19,12 @@
 #include <QPushButton>
 #include <QSettings>
 #include <QStatusBar>
+#include <QSet>
 #include <QTabWidget>
+#include <QTimer>
 #include <QToolBar>
 #include <QVBoxLayout>
+#include <nlohmann/json.hpp>
 
 #include "plots/halflab_plot.hpp"
 #include "plots/plot_panel.hpp"
@@ -76,6 +80,14 @@ MainWindow::MainWindow(const QString& store_path, bool quiet, QWidget* parent) :
   statusBar()->addPermanentWidget(progress_bar_);
 
   connect(session_, &TrainingSession::tracesChanged, this, &MainWindow::updateDisplayedTraces);
+  // A run is listed while it trains: look for its row until the writer has stored it.
+  list_live_timer_ = new QTimer(this);
+  list_live_timer_->setInterval(400);
+  connect(list_live_timer_, &QTimer::timeout, this, &MainWindow::listLiveRuns);
+  connect(session_, &TrainingSession::tracesChanged, this, [this] {
+    list_live_tries_ = 0;
+    if (session_->busy() && !session_->traces().isEmpty()) list_live_timer_->start();
+  });
   connect(session_, &TrainingSession::updated, plots_, &PlotPanel::refresh);
   connect(session_, &TrainingSession::progressChanged, this, &MainWindow::onProgress);
   connect(session_, &TrainingSession::message, this, [this](const QString& text, bool is_error) {
@@ -88,7 +100,7 @@ MainWindow::MainWindow(const QString& store_path, bool quiet, QWidget* parent) :
     showError(tr("Training could not start"), msg);
   });
   connect(session_, &TrainingSession::jobFinished, this,
-          [this](int job, qint64, const QString& status, const QString& error) {
+          [this](int job, qint64 id, const QString& status, const QString& error) {
             if (status == "failed" || status == "diverged") {
               showError(status == "failed" ? tr("Run failed") : tr("Run diverged"),
                         error.isEmpty() ? tr("The run ended as %1.").arg(status) : error);
@@ -96,6 +108,12 @@ MainWindow::MainWindow(const QString& store_path, bool quiet, QWidget* parent) :
               const auto traces = session_->traces();
               const QString name = job >= 0 && job < traces.size() ? traces[job]->label : tr("Run");
               statusBar()->showMessage(tr("%1: %2").arg(name, status), 5000);
+            }
+            const auto traces = session_->traces();
+            if (id > 0 && job >= 0 && job < traces.size()) {
+              // The stored run is the live one: same colour, and never drawn twice.
+              live_ids_[traces[job]->key] = id;
+              palette_.alias(QString::number(id), traces[job]->key);
             }
             browser_->refresh();  // a finished A/B arm is listed at once
           });
@@ -272,7 +290,10 @@ void MainWindow::openStore(const QString& path) {
   QSettings().setValue("store/path", path);
 }
 
-bool MainWindow::startRun() { return startConfigs({config_->config()}, false); }
+bool MainWindow::startRun() {
+  plots_->setLessonAxes(false);
+  return startConfigs({config_->config()}, false);
+}
 
 std::vector<RunConfig> MainWindow::abConfigs(const RunConfig& cfg) {
   RunConfig fp32 = cfg, low = cfg;
@@ -291,6 +312,7 @@ std::vector<RunConfig> MainWindow::abConfigs(const RunConfig& cfg) {
 }
 
 bool MainWindow::startAB() {
+  plots_->setLessonAxes(false);
   const bool started = startConfigs(abConfigs(config_->config()), true);
   comparison_when_done_ = started;
   return started;
@@ -361,19 +383,47 @@ void MainWindow::loadLesson(const Lesson& lesson, bool run) {
   lessons_->showLesson(index);
   if (auto* dock = qobject_cast<QDockWidget*>(lessons_->parentWidget())) dock->raise();
   plots_->showPlot(lesson.watch);
+  plots_->setLessonAxes(true);
   if (!run) return;
-  if (lesson.compare_mode.isEmpty()) {
-    startRun();
-    return;
+  const auto configs = lessonConfigs(lesson);
+  // The same batches for both runs unless the reference reads other data.
+  const bool same_data = configs.size() < 2 || configs[0].toJson()["dataset"] == configs[1].toJson()["dataset"];
+  startConfigs(configs, same_data);
+}
+
+std::vector<RunConfig> MainWindow::lessonConfigs(const Lesson& lesson) {
+  std::vector<RunConfig> configs{lesson.config};
+  if (lesson.reference) configs.push_back(*lesson.reference);
+  for (RunConfig& cfg : configs)
+    if (cfg.name.empty()) cfg.name = lesson.title.toStdString();
+  return configs;
+}
+
+qint64 MainWindow::storeIdOf(const QString& live_key) const {
+  const auto it = live_ids_.find(live_key);
+  return it == live_ids_.end() ? 0 : it->second;
+}
+
+void MainWindow::listLiveRuns() {
+  browser_->refresh();
+  const auto traces = session_->traces();
+  const auto& infos = session_->runInfos();
+  bool all_listed = true;
+  for (int i = 0; i < traces.size() && i < static_cast<int>(infos.size()); ++i) {
+    if (storeIdOf(traces[i]->key) > 0) continue;
+    // The store row of a live run: same name and start time (both come from its RunInfo).
+    qint64 found = 0;
+    for (const RunRow& row : browser_->allRows())
+      if (row.name == infos[i].name && row.started_ms == infos[i].started_ms) found = row.id;
+    if (found > 0) {
+      live_ids_[traces[i]->key] = found;
+      palette_.alias(QString::number(found), traces[i]->key);
+    } else {
+      all_listed = false;
+    }
   }
-  RunConfig other = lesson.config;
-  other.precision.mode = *parsePrecisionMode(lesson.compare_mode.toStdString());
-  other.precision.scaler = defaultScalerConfig(defaultScalerFor(other.precision.mode));
-  RunConfig main = lesson.config;
-  const std::string base = main.name.empty() ? lesson.title.toStdString() : main.name;
-  main.name = base + " [" + std::string(precisionModeName(main.precision.mode)) + "]";
-  other.name = base + " [" + lesson.compare_mode.toStdString() + "]";
-  startConfigs({main, other}, true);
+  // Stop once every live run is listed, or after ~10 s (no store: nothing to list).
+  if (all_listed || ++list_live_tries_ >= 25 || !session_->busy()) list_live_timer_->stop();
 }
 
 void MainWindow::onProgress(const TrainingProgress& p) {
@@ -415,35 +465,60 @@ void MainWindow::onBatchFinished() {
 }
 
 void MainWindow::onSelectionChanged(const QList<qint64>& ids) {
+  // Oldest first, as the runs trained (the list shows the newest on top): legends then
+  // read like the live ones, e.g. a lesson before its reference.
   selected_ids_ = ids;
-  std::vector<RunRow> rows = browser_->rowsFor(ids);
-  compare_->setRuns(rows);
+  std::sort(selected_ids_.begin(), selected_ids_.end());
+  std::vector<RunRow> rows = browser_->rowsFor(selected_ids_);
+  StepTimesByRun step_times;  // the comparison's speedup reads the stored step times
+  QSet<qint64> live;  // runs training now: their live trace stands for them
+  if (session_->busy())
+    for (const auto& t : session_->traces())
+      if (const qint64 id = storeIdOf(t->key)) live.insert(id);
   try {
     std::unique_ptr<RunStore> store;
     for (const RunRow& row : rows) {
+      if (live.contains(row.id)) continue;
       if (stored_traces_.count(row.id) && row.status != RunStatus::Running) continue;
       if (!store) store = std::make_unique<RunStore>(RunStore::open(store_path_.toStdString(), StoreOpenMode::ReadOnly));
       stored_traces_[row.id] = loadStoredTrace(*store, row, runColor(0));
     }
+    if (!store && !rows.empty())
+      store = std::make_unique<RunStore>(RunStore::open(store_path_.toStdString(), StoreOpenMode::ReadOnly));
+    if (store) step_times = storedStepTimes(*store, rows);
   } catch (const std::exception& e) {
     showError(tr("Run store"), tr("Cannot read the selected runs: %1").arg(e.what()));
   }
+  compare_->setRuns(rows, std::move(step_times));
   if (!session_->busy()) show_live_ = false;
   updateDisplayedTraces();
 }
 
 void MainWindow::updateDisplayedTraces() {
-  QList<std::shared_ptr<const RunTrace>> shown;
+  QList<std::shared_ptr<RunTrace>> shown;
+  QSet<qint64> live;  // store ids of the live runs shown: a run is drawn once
   if (show_live_ || session_->busy())
-    for (const auto& t : session_->traces()) shown << t;
+    for (const auto& t : session_->traces()) {
+      shown << t;
+      if (const qint64 id = storeIdOf(t->key)) live.insert(id);
+    }
   for (qint64 id : selected_ids_) {
     auto it = stored_traces_.find(id);
-    if (it == stored_traces_.end()) continue;
-    it->second->color = runColor(shown.size());
-    ++it->second->revision;
+    if (it == stored_traces_.end() || live.contains(id)) continue;
     shown << it->second;
   }
-  plots_->setTraces(shown);
+  QStringList keys;
+  for (const auto& t : shown) keys << t->key;
+  const QList<QColor> colors = palette_.assign(keys);
+  QList<std::shared_ptr<const RunTrace>> drawn;
+  for (int i = 0; i < shown.size(); ++i) {
+    if (shown[i]->color != colors[i]) {
+      shown[i]->color = colors[i];
+      ++shown[i]->revision;
+    }
+    drawn << shown[i];
+  }
+  plots_->setTraces(drawn);
 }
 
 void MainWindow::updateActions() {
@@ -492,13 +567,20 @@ QString MainWindow::exportByPath(const QString& path) {
 }
 
 void MainWindow::exportDialog() {
-  QString selected_filter;
-  const QString path = QFileDialog::getSaveFileName(
-      this, tr("Export"), QDir::home().filePath("halflab-export.png"),
-      tr("Current plot as PNG (*.png);;Current plot as PDF (*.pdf);;Current plot as SVG (*.svg);;"
-         "Selected runs as CSV (*.csv);;Selected runs as JSON (*.json);;Comparison report (*.html)"),
-      &selected_filter);
-  if (path.isEmpty()) return;
+  QFileDialog dialog(this, tr("Export"), QDir::homePath(),
+                     tr("Current plot as PNG (*.png);;Current plot as PDF (*.pdf);;Current plot as SVG (*.svg);;"
+                        "Selected runs as CSV (*.csv);;Selected runs as JSON (*.json);;Comparison report (*.html)"));
+  dialog.setObjectName("exportDialog");
+  dialog.setAcceptMode(QFileDialog::AcceptSave);
+  dialog.selectFile("halflab-export.png");
+  if (dialog.exec() != QDialog::Accepted || dialog.selectedFiles().isEmpty()) return;
+  // A name without an extension gets the chosen type's. The dialog checked the name as
+  // typed for overwriting, so check the real one here.
+  const QString typed = dialog.selectedFiles().front();
+  const QString path = withFilterSuffix(typed, dialog.selectedNameFilter());
+  if (path != typed && QFileInfo::exists(path) && !quiet_ &&
+      QMessageBox::question(this, tr("Export"), tr("%1 already exists. Replace it?").arg(path)) != QMessageBox::Yes)
+    return;
   const QString error = exportByPath(path);
   if (!error.isEmpty())
     showError(tr("Export failed"), error);

@@ -9,6 +9,7 @@
 #include <QMainWindow>
 
 #include "engine/train/run_config.hpp"
+#include "plots/run_palette.hpp"
 #include "plots/run_trace.hpp"
 #include "ui/lesson.hpp"
 #include "ui/training_session.hpp"
@@ -16,6 +17,7 @@
 class QAction;
 class QLabel;
 class QProgressBar;
+class QTimer;
 
 namespace halflab {
 
@@ -53,6 +55,10 @@ class MainWindow : public QMainWindow {
   void loadLesson(const Lesson& lesson, bool run);
   // The two configs an A/B run trains: FP32 first, then the low-precision arm.
   static std::vector<RunConfig> abConfigs(const RunConfig& cfg);
+  // What a lesson trains: its config, then its reference run (if it has one).
+  static std::vector<RunConfig> lessonConfigs(const Lesson& lesson);
+  // The store id of the run a live trace is training (0 = not known yet).
+  qint64 storeIdOf(const QString& live_key) const;
 
   // Exports; return "" on success or the error.
   QString exportPlot(const QString& plot_id, const QString& path);
@@ -83,6 +89,7 @@ class MainWindow : public QMainWindow {
   void saveSettings();
   void restoreSettings();
   void exportDialog();
+  void listLiveRuns();
 
   ConfigPanel* config_ = nullptr;
   PlotPanel* plots_ = nullptr;
@@ -105,6 +112,10 @@ class MainWindow : public QMainWindow {
   bool comparison_when_done_ = false;  // an A/B batch: bring the comparison table up at the end
   QList<qint64> selected_ids_;
   std::map<qint64, std::shared_ptr<RunTrace>> stored_traces_;
+  RunPalette palette_;                   // a run's colour for its whole life
+  std::map<QString, qint64> live_ids_;   // live trace key -> the store id of its run
+  QTimer* list_live_timer_ = nullptr;    // lists a new run in the browser once stored
+  int list_live_tries_ = 0;
 };
 
 }  // namespace halflab

@@ -84,6 +84,15 @@ void RunBrowser::refresh() {
       RunFilter f;
       f.status = status_->currentData().toString().toStdString();
       all_rows_ = store.listRuns(f);
+      // A summary holds 0 for an accuracy that was never measured (no eval before the run
+      // ended): the store's metrics tell the two apart. Only zero accuracies are asked.
+      accuracy_unmeasured_.clear();
+      for (const RunRow& r : all_rows_) {
+        if (!r.summary || r.summary->final_val_accuracy != 0 || r.summary->best_val_accuracy != 0) continue;
+        bool measured = false;
+        for (const MetricStats& m : store.metricStats(r.id)) measured = measured || (m.key == "val_accuracy" && m.count > 0);
+        if (!measured) accuracy_unmeasured_.insert(r.id);
+      }
     } catch (const std::exception& e) {
       all_rows_.clear();
       footer_->setText(tr("Store problem: %1").arg(e.what()));
@@ -117,8 +126,14 @@ void RunBrowser::refresh() {
     item->setText(kMode, QString::fromStdString(r.precision_mode));
     if (r.summary) {
       item->setText(kSteps, QString::number(r.summary->steps));
-      item->setText(kFinalAcc, QString::number(100 * r.summary->final_val_accuracy, 'f', 2) + " %");
-      item->setText(kBestAcc, QString::number(100 * r.summary->best_val_accuracy, 'f', 2) + " %");
+      const bool measured = !accuracy_unmeasured_.count(r.id);
+      const auto pct = [&](double v) { return measured ? QString::number(100 * v, 'f', 2) + " %" : QStringLiteral("—"); };
+      item->setText(kFinalAcc, pct(r.summary->final_val_accuracy));
+      item->setText(kBestAcc, pct(r.summary->best_val_accuracy));
+      if (!measured) {
+        item->setToolTip(kFinalAcc, tr("Never measured: the run ended before its first evaluation"));
+        item->setToolTip(kBestAcc, item->toolTip(kFinalAcc));
+      }
       item->setText(kWall, QString::number(r.summary->wall_time_s, 'f', 1));
       item->setText(kSkipped, QString::number(r.summary->skipped_steps));
     } else {
@@ -137,6 +152,18 @@ void RunBrowser::refresh() {
 }
 
 int RunBrowser::listedCount() const { return tree_->topLevelItemCount(); }
+
+QString RunBrowser::cellText(qint64 id, const QString& column) const {
+  int col = -1;
+  for (int c = 0; c < tree_->columnCount(); ++c)
+    if (tree_->headerItem()->text(c) == column) col = c;
+  if (col < 0) return {};
+  for (int i = 0; i < tree_->topLevelItemCount(); ++i) {
+    auto* item = tree_->topLevelItem(i);
+    if (item->data(kName, Qt::UserRole).value<qint64>() == id) return item->text(col);
+  }
+  return {};
+}
 
 QList<qint64> RunBrowser::selectedRunIds() const {
   QList<qint64> ids;

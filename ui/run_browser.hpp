@@ -3,6 +3,7 @@
 // failed and diverged runs stand out), a filter box, multi-selection to overlay runs,
 // and a context menu to rename, annotate, tag, delete or reload a run's config.
 #include <functional>
+#include <set>
 #include <vector>
 
 #include <QList>
@@ -31,6 +32,10 @@ class RunBrowser : public QWidget {
   // The rows currently listed (after the filter), newest first.
   const std::vector<RunRow>& rows() const { return rows_; }
   int listedCount() const;
+  // Every run of the last refresh, filter or not.
+  const std::vector<RunRow>& allRows() const { return all_rows_; }
+  // The text of a listed run's cell, by column title ("Final acc", ...): "" if not listed.
+  QString cellText(qint64 id, const QString& column) const;
   // Run rows of the given ids in the given order (from the last refresh).
   std::vector<RunRow> rowsFor(const QList<qint64>& ids) const;
 
@@ -56,6 +61,7 @@ class RunBrowser : public QWidget {
   QLabel* footer_ = nullptr;
   std::vector<RunRow> rows_;
   std::vector<RunRow> all_rows_;
+  std::set<qint64> accuracy_unmeasured_;  // finished runs without a single evaluation
 };
 
 }  // namespace halflab

@@ -17,13 +17,15 @@ TrainingSession::TrainingSession(QObject* parent) : QObject(parent) {
   // Queued: these come from the worker thread. Drain first so that a finished job's
   // trace is complete before anyone looks at it.
   connect(worker_, &TrainingWorker::jobStarted, this, [this](int index, int count, QString name) {
-    // The previous job was drained when it finished; reset first, then drain, because the
-    // new run's start record (with its step count) may already be in the buffer.
+    // The run's start record sets the progress (step count included). It may have been
+    // drained already, e.g. by the previous job's jobFinished when the GUI thread was
+    // busy: then it stands; resetting here would leave the second A/B arm at "step N/0".
+    drain();
+    if (traces_.size() > index) return;
     progress_ = {};
     progress_.job = index;
     progress_.jobs = count;
     progress_.name = name;
-    drain();
     emit progressChanged(progress_);
   });
   connect(worker_, &TrainingWorker::jobFinished, this,
@@ -59,6 +61,8 @@ bool TrainingSession::start(std::vector<RunConfig> configs, const QString& db_pa
   busy_ = true;
   paused_ = false;
   traces_.clear();
+  infos_.clear();
+  ++batch_;
   stored_ids_.clear();
   summaries_.clear();
   configs_ = configs;
@@ -94,15 +98,20 @@ void TrainingSession::drain() {
 void TrainingSession::apply(const BufferedRecord& record) {
   if (const auto* info = std::get_if<RunInfo>(&record)) {
     auto trace = std::make_shared<RunTrace>();
-    trace->key = QStringLiteral("live:%1").arg(traces_.size());
+    trace->key = QStringLiteral("live:%1:%2").arg(batch_).arg(traces_.size());
     trace->label = QString::fromStdString(info->name.empty() ? info->precision_mode : info->name);
     // A/B runs share a name pattern: make the legend say which arm is which.
     if (!trace->label.contains(QString::fromStdString(info->precision_mode)))
       trace->label += " (" + QString::fromStdString(info->precision_mode) + ")";
-    trace->color = runColor(traces_.size());
-    traces_.push_back(trace);
+    trace->color = runColor(traces_.size());  // the main window's palette repaints it
+    // A new job: its progress starts here, whatever was shown for the previous one.
+    progress_ = {};
+    progress_.job = static_cast<int>(traces_.size());
+    progress_.jobs = static_cast<int>(configs_.size());
+    progress_.name = QString::fromStdString(info->name);
     progress_.total_steps = info->total_steps;
-    progress_.step = 0;
+    traces_.push_back(trace);
+    infos_.push_back(*info);
     emit tracesChanged();
     return;
   }

@@ -44,6 +44,8 @@ class TrainingSession : public QObject {
 
   // One trace per job of the current (or last) batch, in job order.
   QList<std::shared_ptr<RunTrace>> traces() const { return traces_; }
+  // The start record of each trace's run (name, start time: what the store row holds).
+  const std::vector<RunInfo>& runInfos() const { return infos_; }
   // Store ids of the finished jobs of the current batch (0 where not stored).
   const QList<qint64>& storedRunIds() const { return stored_ids_; }
   const std::vector<RunSummary>& summaries() const { return summaries_; }
@@ -70,6 +72,8 @@ class TrainingSession : public QObject {
   TrainingWorker* worker_ = nullptr;
   QTimer drain_timer_;
   QList<std::shared_ptr<RunTrace>> traces_;
+  std::vector<RunInfo> infos_;
+  int batch_ = 0;  // batches started so far: live keys stay unique across batches
   QList<qint64> stored_ids_;
   std::vector<RunSummary> summaries_;
   std::vector<RunConfig> configs_;

@@ -1,8 +1,5 @@
 #include "ui/training_worker.hpp"
 
-#include <QThread>
-#include <algorithm>
-
 #include <exception>
 
 #include "engine/data/dataset.hpp"
@@ -48,11 +45,10 @@ void TrainingWorker::runJobs(std::vector<RunConfig> configs, QString db_path, bo
       std::lock_guard lock(mutex_);
       if (cancelled_) break;
     }
-    RunConfig cfg = configs[i];
-    // "All cores" would leave the window none: BLAS threads spin between GEMMs and the
-    // event loop stalls. Keep one core for the UI (1 thread on a 2-core machine).
-    if (cfg.training.threads == 0)
-      cfg.training.threads = std::max(1, QThread::idealThreadCount() - 1);
+    // The config as given: threads = 0 means all cores here as in the CLI (the thread
+    // count changes the results, so the GUI must not pick another one behind the
+    // user's back); the Trainer stores the number it used with the run.
+    const RunConfig& cfg = configs[i];
     emit jobStarted(i, count, QString::fromStdString(cfg.displayName()));
     try {
       auto trainer = std::make_unique<Trainer>(cfg);

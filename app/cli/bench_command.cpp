@@ -10,6 +10,8 @@
 
 #include "app/cli/commands.hpp"
 #include "app/cli/config_options.hpp"
+#include "app/cli/exit_codes.hpp"
+#include "app/cli/std_output.hpp"
 #include "engine/data/dataset.hpp"
 #include "engine/train/trainer.hpp"
 
@@ -46,12 +48,7 @@ struct BenchArgs {
 };
 
 void runBench(const BenchArgs& a) {
-  nlohmann::json base;
-  try {
-    base = a.config.mergedJson();
-  } catch (const ConfigError& e) {
-    throw CLI::RuntimeError(e.what(), 2);
-  }
+  nlohmann::json base = a.config.mergedJson();
   base["training"]["max_steps"] = a.warmup + a.steps;
   base["training"]["histogram_every"] = 0;
   base["training"]["eval_every"] = 1000000000;  // one eval at the end only
@@ -60,35 +57,44 @@ void runBench(const BenchArgs& a) {
 
   std::vector<std::string> modes;
   std::stringstream ss(a.modes);
-  for (std::string m; std::getline(ss, m, ',');) modes.push_back(m);
+  for (std::string m; std::getline(ss, m, ',');) {
+    if (m.empty()) throw CLI::RuntimeError("--modes: expected modes such as fp32,fp16-amp (got " + a.modes + ")", kExitUsage);
+    modes.push_back(m);
+  }
+  if (modes.empty()) throw CLI::RuntimeError("--modes: expected modes such as fp32,fp16-amp", kExitUsage);
 
   // Validate every mode before measuring any, so a typo fails at once.
   for (const auto& mode : modes) {
+    if (!parsePrecisionMode(mode))
+      throw CLI::RuntimeError("--modes: unknown mode '" + mode +
+                                  "' (expected fp32, tf32, fp16-pure, fp16-amp or bf16-amp)",
+                              kExitUsage);
     nlohmann::json j = base;
     j["precision"]["mode"] = mode;
-    try {
-      RunConfig::fromJson(j);
-    } catch (const ConfigError& e) {
-      throw CLI::RuntimeError(e.what(), 2);
-    }
+    const RunConfig cfg = a.config.configFrom(j);  // problems name their flag
+    // "cuda" means the GPU: measuring the CPU instead would be a wrong answer.
+    if (const std::string reason = unusableDeviceReason(cfg); !reason.empty())
+      throw CLI::RuntimeError("--device cuda: " + reason +
+                                  " (use --device cpu, or --device auto to fall back to the CPU)",
+                              kExitNoDevice);
   }
 
   std::shared_ptr<const DataSplit> data;
   nlohmann::json results = nlohmann::json::array();
   double fp32_ms = 0;
   if (!a.json)
-    std::printf("%-10s %-8s %6s %12s %12s %12s %10s  %s\n", "mode", "model", "batch", "samples/s",
+    printOut("%-10s %-8s %6s %12s %12s %12s %10s  %s\n", "mode", "model", "batch", "samples/s",
                 "step ms", "vs fp32", "mem MiB", "device");
   std::vector<std::string> warned;
   for (const auto& mode : modes) {
     nlohmann::json j = base;
     j["precision"]["mode"] = mode;
     RunConfig cfg;
+    cfg = a.config.configFrom(j);
     try {
-      cfg = RunConfig::fromJson(j);
       if (!data) data = loadDataFor(cfg);
     } catch (const std::exception& e) {
-      throw CLI::RuntimeError(e.what(), 2);
+      throw CLI::RuntimeError(e.what(), kExitFailure);
     }
     std::vector<double> medians;
     RunSummary s;
@@ -103,7 +109,7 @@ void runBench(const BenchArgs& a) {
           warned.push_back(w);
         }
       if (s.status != RunStatus::Completed)
-        throw CLI::RuntimeError("bench run " + std::string(runStatusName(s.status)) + ": " + s.error, 1);
+        throw CLI::RuntimeError("bench run " + std::string(runStatusName(s.status)) + ": " + s.error, kExitFailure);
       std::vector<double> timed(times.ms.begin() + std::min<std::size_t>(a.warmup, times.ms.size()), times.ms.end());
       medians.push_back(median(timed));
     }
@@ -117,12 +123,12 @@ void runBench(const BenchArgs& a) {
     if (!a.json) {
       char ratio[32] = "-";
       if (fp32_ms > 0) std::snprintf(ratio, sizeof ratio, "%.2fx", step_ms / fp32_ms);
-      std::printf("%-10s %-8s %6lld %12.0f %12.3f %12s %10.2f  %s\n", mode.c_str(), cfg.model.preset.c_str(),
+      printOut("%-10s %-8s %6lld %12.0f %12.3f %12s %10.2f  %s\n", mode.c_str(), cfg.model.preset.c_str(),
                   static_cast<long long>(cfg.training.batch_size), sps, step_ms, ratio, mem, s.device.c_str());
       std::fflush(stdout);
     }
   }
-  if (a.json) std::printf("%s\n", results.dump(2).c_str());
+  if (a.json) printOut("%s\n", results.dump(2).c_str());
 }
 
 }  // namespace

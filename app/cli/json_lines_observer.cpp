@@ -16,11 +16,17 @@ json num(double v) {
 }
 }  // namespace
 
+void JsonLinesObserver::line(const json& j) {
+  // Names and event texts may hold bytes that are not UTF-8: replace them rather than
+  // throw on the training thread.
+  out_.write(j.dump(-1, ' ', false, json::error_handler_t::replace) + "\n");
+}
+
 void JsonLinesObserver::onRunStarted(const RunInfo& r) {
   json j{{"type", "run_started"}, {"name", r.name}, {"mode", r.precision_mode}, {"device", r.device},
          {"seed", r.seed}, {"total_steps", r.total_steps}, {"parameters", r.parameter_count},
-         {"config", json::parse(r.config_json)}};
-  std::fprintf(out_, "%s\n", j.dump().c_str());
+         {"config", json::parse(r.config_json, nullptr, false)}};
+  line(j);
 }
 
 void JsonLinesObserver::onStep(const StepRecord& r) {
@@ -33,27 +39,27 @@ void JsonLinesObserver::onStep(const StepRecord& r) {
          {"overflow", r.overflow}, {"stalled_updates", r.stalled_updates},
          {"updated_elements", r.updated_elements}, {"zero_weight_grads", r.zero_weight_grads},
          {"weight_grad_elements", r.weight_grad_elements}};
-  std::fprintf(out_, "%s\n", j.dump().c_str());
+  line(j);
 }
 
 void JsonLinesObserver::onEval(const EvalRecord& r) {
   json j{{"type", "eval"}, {"step", r.step}, {"epoch", r.epoch}, {"train_loss", num(r.train_loss)},
          {"train_accuracy", r.train_accuracy}, {"val_loss", num(r.val_loss)},
          {"val_accuracy", r.val_accuracy}, {"wall_ms", r.wall_ms}};
-  std::fprintf(out_, "%s\n", j.dump().c_str());
+  line(j);
 }
 
 void JsonLinesObserver::onHistogram(const HistogramRecord& r) {
   json j{{"type", "histogram"}, {"step", r.step}, {"tensor", r.tensor}, {"kind", r.kind},
          {"format", formatName(r.format)}, {"min_exp", r.min_exp}, {"max_exp", r.max_exp},
          {"bins", r.bins}, {"zeros", r.zeros}, {"infs", r.infs}, {"nans", r.nans}};
-  std::fprintf(out_, "%s\n", j.dump().c_str());
+  line(j);
 }
 
 void JsonLinesObserver::onEvent(const EventRecord& r) {
   json j{{"type", "event"}, {"step", r.step}, {"kind", eventKindName(r.kind)}, {"value", num(r.value)},
          {"text", r.text}};
-  std::fprintf(out_, "%s\n", j.dump().c_str());
+  line(j);
 }
 
 void JsonLinesObserver::onRunFinished(const RunSummary& s) {
@@ -64,8 +70,8 @@ void JsonLinesObserver::onRunFinished(const RunSummary& s) {
          {"final_scale", num(s.final_scale)}, {"wall_time_s", s.wall_time_s},
          {"time_to_target_s", s.time_to_target_s}, {"mean_samples_per_s", s.mean_samples_per_s},
          {"peak_memory_bytes", s.peak_memory_bytes}, {"device", s.device}, {"error", s.error}};
-  std::fprintf(out_, "%s\n", j.dump().c_str());
-  std::fflush(out_);
+  line(j);
+  out_.flush();  // a reader of the stream sees each run complete
 }
 
 }  // namespace halflab::cli

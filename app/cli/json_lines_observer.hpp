@@ -1,14 +1,17 @@
 #pragma once
-// Every record as one JSON object per line (machine-readable output of `train --jsonl`).
-#include <cstdio>
+// Every record as one JSON object per line (machine-readable output of `train --jsonl`,
+// and the format of the fallback file of a run the store could not take). A failed write
+// stops the output; the OutputFile keeps the reason for the caller to report.
+#include <nlohmann/json_fwd.hpp>
 
 #include "engine/record/observer.hpp"
+#include "storage/output_file.hpp"
 
 namespace halflab::cli {
 
 class JsonLinesObserver : public RunObserver {
  public:
-  explicit JsonLinesObserver(std::FILE* out) : out_(out) {}
+  explicit JsonLinesObserver(OutputFile& out) : out_(out) {}
   void onRunStarted(const RunInfo& r) override;
   void onStep(const StepRecord& r) override;
   void onEval(const EvalRecord& r) override;
@@ -17,7 +20,8 @@ class JsonLinesObserver : public RunObserver {
   void onRunFinished(const RunSummary& r) override;
 
  private:
-  std::FILE* out_;
+  void line(const nlohmann::json& j);
+  OutputFile& out_;
 };
 
 }  // namespace halflab::cli

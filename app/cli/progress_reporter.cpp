@@ -1,5 +1,7 @@
 #include "app/cli/progress_reporter.hpp"
 
+#include "app/cli/terminal_text.hpp"
+
 #include <unistd.h>
 
 #include <cmath>
@@ -18,12 +20,12 @@ std::string formatDuration(double seconds) {
 ProgressReporter::ProgressReporter(bool quiet) : quiet_(quiet), tty_(isatty(STDERR_FILENO)) {}
 
 void ProgressReporter::onRunStarted(const RunInfo& info) {
-  name_ = info.name;
+  name_ = printable(info.name);  // names come from configs: no raw control codes
   total_ = info.total_steps;
   skipped_ = 0;
   last_decile_ = -1;
-  if (!quiet_) std::fprintf(stderr, "run: %s | %s | %lld parameters | %lld steps\n", info.name.c_str(),
-                            info.device.c_str(), static_cast<long long>(info.parameter_count),
+  if (!quiet_) std::fprintf(stderr, "run: %s | %s | %lld parameters | %lld steps\n", name_.c_str(),
+                            printable(info.device).c_str(), static_cast<long long>(info.parameter_count),
                             static_cast<long long>(info.total_steps));
 }
 
@@ -73,7 +75,7 @@ void ProgressReporter::onEvent(const EventRecord& e) {
       e.kind != EventKind::Cancelled)
     return;
   if (line_open_) std::fputc('\n', stderr), line_open_ = false;
-  std::fprintf(stderr, "%s: %s\n", eventKindName(e.kind), e.text.c_str());
+  std::fprintf(stderr, "%s: %s\n", eventKindName(e.kind), printable(e.text).c_str());
 }
 
 void ProgressReporter::onRunFinished(const RunSummary& s) {

@@ -14,10 +14,17 @@
 #include <nlohmann/json.hpp>
 #include <unistd.h>
 
+#include "app/cli/exit_codes.hpp"
+#include "app/cli/flag_values.hpp"
+#include "app/cli/std_output.hpp"
+#include "app/cli/terminal_text.hpp"
 #include "engine/json/bounded_json.hpp"
+#include "engine/stats/step_timing.hpp"
 #include "storage/default_path.hpp"
+#include "storage/output_guard.hpp"
 #include "storage/run_export.hpp"
 #include "storage/run_store.hpp"
+#include "storage/store_check.hpp"
 #include "storage/writer_bench.hpp"
 
 namespace halflab {
@@ -29,28 +36,68 @@ struct RunsArgs {
   std::vector<std::int64_t> ids;
   std::int64_t id = 0;
   std::string format, out, tag, text;
-  bool remove = false, full_config = false;
+  bool remove = false, full_config = false, read_only = false;
+  // Run ids as typed: parsed strictly (no "1.5" -> 1, no huge number -> INT64_MAX).
+  std::string id_text;
+  std::vector<std::string> id_texts;
+
+  void parseIds() {
+    const auto parse = [](const std::string& text) {
+      const std::int64_t v = cli::parseWholeFlag("run id", text);
+      if (v < 1) cli::usageError("run id: must be 1 or more " + cli::gotText(text));
+      return v;
+    };
+    if (!id_text.empty()) id = parse(id_text);
+    ids.clear();
+    for (const auto& t : id_texts) ids.push_back(parse(t));
+  }
   std::int64_t bench_steps = 50000;
   std::string bench_file;
 };
 
-// Store problems become one-line CLI failures (exit code 1).
+using cli::printable;
+
+// Store problems become one-line CLI failures: exit 6 for a damaged store, else 1.
 template <typename Fn>
-std::function<void()> guarded(Fn fn) {
-  return [fn] {
+std::function<void()> guarded(std::shared_ptr<RunsArgs> a, Fn fn) {
+  return [a, fn] {
     try {
+      a->parseIds();
       fn();
+    } catch (const StoreDamaged& e) {
+      throw CLI::RuntimeError(e.what(), cli::kExitStoreDamaged);
     } catch (const StoreError& e) {
-      throw CLI::RuntimeError(e.what(), 1);
+      throw CLI::RuntimeError(e.what(), cli::kExitFailure);
     }
   };
 }
 
+std::string storePath(const RunsArgs& a) { return a.db.empty() ? defaultStorePath() : a.db; }
+
 RunStore openStore(const RunsArgs& a) {
   // The default store is created on first use; an explicit --db must already exist (a
-  // typo should not silently make an empty store).
-  if (a.db.empty()) return RunStore::open(defaultStorePath(), StoreOpenMode::Create);
-  return RunStore::open(a.db, StoreOpenMode::ReadWrite);
+  // typo should not silently make an empty store). --read-only never writes (a store on
+  // read-only media, a file mode 0444, or just to be sure): edits are refused.
+  const std::string path = storePath(a);
+  if (const std::string clash = standardStreamHitsStore(path); !clash.empty())
+    throw StoreError(clash);
+  const StoreOpenMode mode = a.read_only ? StoreOpenMode::ReadOnly
+                             : a.db.empty() ? StoreOpenMode::Create
+                                            : StoreOpenMode::ReadWrite;
+  RunStore store = RunStore::open(path, mode);
+  if (!store.checkNote().empty()) std::cerr << "note: " << printable(store.checkNote()) << '\n';
+  return store;
+}
+
+// Edits on a store opened with --read-only: say that this flag is why.
+template <typename Fn>
+void editing(const RunsArgs& a, Fn&& edit) {
+  try {
+    edit();
+  } catch (const StoreError& e) {
+    if (a.read_only) throw StoreError(std::string(e.what()) + " (--read-only was given)");
+    throw;
+  }
 }
 
 std::string fmt(double v, int precision = 4) {
@@ -145,13 +192,13 @@ void listRuns(const RunsArgs& a) {
   const RunStore store = openStore(a);
   const auto runs = store.listRuns(a.filter);
   if (runs.empty()) {
-    std::cout << "no runs in " << store.path() << '\n';
+    std::cout << "no runs in " << printable(store.path()) << '\n';
     return;
   }
   std::vector<std::vector<std::string>> rows;
   for (const RunRow& r : runs) {
     const RunNumbers n = numbersOf(store, r);
-    rows.push_back({std::to_string(r.id), r.name, runStatusName(r.status), r.precision_mode,
+    rows.push_back({std::to_string(r.id), printable(r.name), runStatusName(r.status), printable(r.precision_mode),
                     std::to_string(r.seed), percent(n.val_acc), fmt(n.loss),
                     fixed(n.wall_s, 1), n.skipped});
   }
@@ -162,27 +209,31 @@ void listRuns(const RunsArgs& a) {
 void showRun(const RunsArgs& a) {
   const RunStore store = openStore(a);
   const RunRow r = store.run(a.id);
-  std::cout << "Run " << r.id << ": " << r.name << "  [" << runStatusName(r.status) << "]\n"
-            << "  uuid       " << r.uuid << '\n'
+  // Everything read from the store is escaped: a name or note may hold control codes.
+  std::cout << "Run " << r.id << ": " << printable(r.name) << "  [" << runStatusName(r.status) << "]\n"
+            << "  uuid       " << printable(r.uuid) << '\n'
             << "  started    " << localTime(r.started_ms) << "   ended " << localTime(r.ended_ms) << '\n'
-            << "  mode       " << r.precision_mode << "   seed " << r.seed << "   device "
-            << r.device << '\n'
+            << "  mode       " << printable(r.precision_mode) << "   seed " << r.seed << "   device "
+            << printable(r.device) << '\n'
             << "  parameters " << r.parameter_count << "   planned steps " << r.total_steps
-            << "   app " << r.app_version << '\n';
-  if (!r.tags.empty()) std::cout << "  tags       " << joined(r.tags) << '\n';
-  if (!r.notes.empty()) std::cout << "  notes      " << r.notes << '\n';
+            << "   app " << printable(r.app_version) << '\n';
+  if (!r.tags.empty()) std::cout << "  tags       " << printable(joined(r.tags)) << '\n';
+  if (!r.notes.empty()) std::cout << "  notes      " << printable(r.notes) << '\n';
 
   std::cout << "Config\n";
   if (a.full_config) {
     const auto j = parseBoundedJsonOrDiscarded(r.config_json);
-    std::cout << (j.is_discarded() ? r.config_json : j.dump(2)) << '\n';
+    // dump() escapes control characters inside strings; a config that is not JSON is not.
+    std::cout << (j.is_discarded() ? printable(r.config_json)
+                                   : j.dump(2, ' ', false, nlohmann::json::error_handler_t::replace))
+              << '\n';
   } else {
     const auto params = store.params(r.id);
     for (const char* key : {"dataset.kind", "model.preset", "model.hidden", "model.activation",
                             "precision.mode", "precision.scaler.kind", "optimizer.kind", "lr",
                             "training.epochs", "training.batch_size", "training.seed"}) {
       auto it = params.find(key);
-      if (it != params.end()) std::cout << "  " << key << " = " << it->second << '\n';
+      if (it != params.end()) std::cout << "  " << key << " = " << printable(it->second) << '\n';
     }
     std::cout << "  (" << params.size() << " settings; --config prints them all)\n";
   }
@@ -200,9 +251,11 @@ void showRun(const RunsArgs& a) {
               << fixed(s.wall_time_s, 2) << " s   time to target "
               << (s.time_to_target_s < 0 ? std::string("never") : fixed(s.time_to_target_s, 2) + " s")
               << '\n'
-              << "  samples/s " << fixed(s.mean_samples_per_s, 0) << "   peak memory "
+              << "  samples/s " << fixed(s.mean_samples_per_s, 0)
+              // CPU runs compute what the run would hold on a device; the GPU measures it.
+              << (isCpuDevice(s.device) ? "   peak memory (estimate) " : "   peak memory ")
               << fixed(static_cast<double>(s.peak_memory_bytes) / (1024.0 * 1024.0), 1) << " MiB\n";
-    if (!s.error.empty()) std::cout << "  error: " << s.error << '\n';
+    if (!s.error.empty()) std::cout << "  error: " << printable(s.error) << '\n';
   } else {
     std::cout << "  (none yet: the run is " << runStatusName(r.status) << ")\n";
   }
@@ -217,13 +270,20 @@ void showRun(const RunsArgs& a) {
   std::cout << "Metrics\n";
   std::vector<std::vector<std::string>> rows;
   for (const MetricStats& m : store.metricStats(r.id))
-    rows.push_back({m.key, std::to_string(m.count), std::to_string(m.step), fmt(m.value, 6),
+    rows.push_back({printable(m.key), std::to_string(m.count), std::to_string(m.step), fmt(m.value, 6),
                     fmt(m.min, 6), fmt(m.max, 6)});
   if (rows.empty()) std::cout << "  (none)\n";
   else printTable({"key", "points", "last step", "last", "min", "max"},
                   {false, true, true, true, true, true}, rows);
   const auto tensors = store.histogramTensors(r.id);
-  if (!tensors.empty()) std::cout << "Histograms: " << joined(tensors) << '\n';
+  if (!tensors.empty()) std::cout << "Histograms: " << printable(joined(tensors)) << '\n';
+}
+
+// Each step's step_time_ms in step order, for estimateSpeedup.
+std::vector<double> stepTimes(const RunStore& store, std::int64_t id) {
+  std::vector<double> ms;
+  for (const MetricPoint& p : store.metricSeries(id, "step_time_ms")) ms.push_back(p.value);
+  return ms;
 }
 
 void compareRuns(const RunsArgs& a) {
@@ -231,24 +291,33 @@ void compareRuns(const RunsArgs& a) {
   std::vector<RunRow> runs;
   for (std::int64_t id : a.ids) runs.push_back(store.run(id));
   std::vector<std::vector<std::string>> rows;
-  double base_wall = NAN;
+  const std::vector<double> base_times = stepTimes(store, runs.front().id);
+  bool any_cpu = false;
   for (std::size_t i = 0; i < runs.size(); ++i) {
     const RunRow& r = runs[i];
     const RunNumbers n = numbersOf(store, r);
-    if (i == 0) base_wall = n.wall_s;
+    any_cpu = any_cpu || isCpuDevice(r.device);
     std::size_t overflow_events = 0;
     for (const auto& e : store.events(r.id))
       if (e.kind == EventKind::Overflow) ++overflow_events;
-    const double speedup = (n.wall_s > 0 && base_wall > 0) ? base_wall / n.wall_s : NAN;
-    rows.push_back({std::to_string(r.id), r.name, r.precision_mode, runStatusName(r.status),
+    // The same statistic as `train --ab` and the GUI: median segment step times.
+    const SpeedupEstimate sp = estimateSpeedup(base_times, stepTimes(store, r.id));
+    std::string speedup = "-", ms_per_step = "-";
+    if (sp.valid) {
+      ms_per_step = fixed(sp.other_ms_per_step, 3);
+      speedup = i == 0 ? "1.00x" : fixed(sp.speedup, 2) + "x (" + fixed(sp.ratio_q1, 2) + "-" + fixed(sp.ratio_q3, 2) + ")";
+    }
+    rows.push_back({std::to_string(r.id), printable(r.name), printable(r.precision_mode), runStatusName(r.status),
                     percent(n.val_acc), percent(n.best_val_acc), fmt(n.loss), fixed(n.wall_s, 1),
-                    std::isnan(speedup) ? "-" : fixed(speedup, 2) + "x", n.skipped,
-                    std::to_string(overflow_events), fmt(n.scale, 6)});
+                    ms_per_step, speedup, n.skipped, std::to_string(overflow_events), fmt(n.scale, 6)});
   }
   printTable({"id", "name", "mode", "status", "final acc", "best acc", "final loss", "wall s",
-              "speedup", "skipped", "overflows", "final scale"},
-             {true, false, false, false, true, true, true, true, true, true, true, true}, rows);
-  std::cout << "speedup = wall time of run " << runs.front().id << " / wall time of the run\n";
+              "ms/step", "speedup (IQR)", "skipped", "overflows", "final scale"},
+             {true, false, false, false, true, true, true, true, true, true, true, true, true}, rows);
+  std::cout << "speedup = median ms/step of run " << runs.front().id
+            << " / that of the run, over segments of " << kTimingSegmentSteps
+            << " steps (warm-up dropped; IQR of the per-segment ratios); wall s excludes pauses\n";
+  if (any_cpu) std::cout << kCpuTimingCaveat << '\n';
 }
 
 void exportCmd(const RunsArgs& a) {
@@ -265,28 +334,51 @@ void exportCmd(const RunsArgs& a) {
     return;
   }
   exportRuns(store, a.ids, f, a.out);
-  std::cerr << "exported " << a.ids.size() << " run(s) as " << format << " to " << a.out << '\n';
+  std::cerr << "exported " << a.ids.size() << " run(s) as " << format << " to " << printable(a.out) << '\n';
 }
 
 void deleteCmd(const RunsArgs& a) {
   RunStore store = openStore(a);
   for (std::int64_t id : a.ids) store.run(id);  // all ids valid, or nothing is deleted
   for (std::int64_t id : a.ids) {
-    store.deleteRun(id);
+    editing(a, [&] { store.deleteRun(id); });
     std::cout << "deleted run " << id << '\n';
   }
 }
 
 void tagCmd(const RunsArgs& a) {
   RunStore store = openStore(a);
-  if (a.remove) store.removeTag(a.id, a.tag);
-  else store.addTag(a.id, a.tag);
-  std::cout << "run " << a.id << " tags: " << joined(store.run(a.id).tags) << '\n';
+  editing(a, [&] {
+    if (a.remove) store.removeTag(a.id, a.tag);
+    else store.addTag(a.id, a.tag);
+  });
+  std::cout << "run " << a.id << " tags: " << printable(joined(store.run(a.id).tags)) << '\n';
 }
 
 void noteCmd(const RunsArgs& a) {
   RunStore store = openStore(a);
-  store.setNote(a.id, a.text);
+  editing(a, [&] { store.setNote(a.id, a.text); });
+}
+
+// A full integrity check: exit 0 when healthy, 6 when damaged (findings on stdout).
+void checkCmd(const RunsArgs& a) {
+  const std::string path = storePath(a);
+  const store::IntegrityReport r = store::checkStoreFile(path);
+  std::error_code ec;
+  const auto bytes = std::filesystem::file_size(path, ec);
+  char size[32];
+  std::snprintf(size, sizeof size, "%.1f MiB", ec ? 0.0 : static_cast<double>(bytes) / 1048576.0);
+  if (r.healthy()) {
+    std::cout << printable(path) << ": ok (integrity check found no problems; " << size << ", "
+              << fixed(r.seconds, 2) << " s)\n";
+    return;
+  }
+  std::cout << printable(path) << ": damaged (" << r.problems.size()
+            << (r.problems.size() >= 100 ? "+" : "") << " problem(s) found)\n";
+  for (const std::string& p : r.problems) std::cout << "  " << printable(p) << '\n';
+  std::cout << "Nothing is written to a damaged store. To save what is readable: "
+               "sqlite3 " << printable(path) << " .recover | sqlite3 recovered.sqlite\n";
+  throw CLI::RuntimeError(printable(path) + ": the store is damaged (see above)", cli::kExitStoreDamaged);
 }
 
 void benchWriter(const RunsArgs& a) {
@@ -297,15 +389,19 @@ void benchWriter(const RunsArgs& a) {
                                       ("halflab-bench-writer-" + std::to_string(::getpid()) + ".sqlite"))
                                          .string()
                                    : a.bench_file;
-  if (scratch)
+  if (scratch) {
     for (const char* suffix : {"", "-wal", "-shm"}) fs::remove(path + suffix);
+  } else if (const std::string clash = outputHitsStore(path, storePath(a)); !clash.empty()) {
+    throw StoreError("--file " + path + ": " + clash +
+                     "; the benchmark writes synthetic runs (choose another file)");
+  }
   const WriterBenchResult r = benchmarkRunWriter(path, a.bench_steps);
   if (scratch)
     for (const char* suffix : {"", "-wal", "-shm"}) fs::remove(path + suffix);
-  std::printf("run writer: %lld metric rows (%lld steps) committed in %.3f s = %.0f rows/s\n",
+  cli::printOut("run writer: %lld metric rows (%lld steps) committed in %.3f s = %.0f rows/s\n",
               static_cast<long long>(r.metric_rows), static_cast<long long>(r.steps), r.seconds,
               r.rows_per_s);
-  std::printf("onStep on the training thread: mean %.0f ns, max %.1f us\n", r.mean_push_ns,
+  cli::printOut("onStep on the training thread: mean %.0f ns, max %.1f us\n", r.mean_push_ns,
               r.max_push_us);
   if (!r.error.empty()) throw CLI::RuntimeError("run writer reported: " + r.error, 1);
 }
@@ -320,6 +416,8 @@ void registerRunsCommand(CLI::App& app) {
   runs->add_option("--db", a->db,
                    "Run store file (default: $XDG_DATA_HOME/HalfLab/runs.sqlite or "
                    "~/.local/share/HalfLab/runs.sqlite)");
+  runs->add_flag("--read-only", a->read_only,
+                 "Never write to the store (browse a read-only or damaged store; edits are refused)");
 
   auto* list = runs->add_subcommand("list", "Table of runs, newest first");
   list->add_option("--name", a->filter.name_contains, "Name contains (case-insensitive)");
@@ -327,45 +425,49 @@ void registerRunsCommand(CLI::App& app) {
   list->add_option("--mode", a->filter.precision_mode, "Precision mode (fp32, fp16, bf16, ...)");
   list->add_option("--status", a->filter.status,
                    "running|completed|failed|cancelled|diverged|interrupted");
-  list->callback(guarded([a] { listRuns(*a); }));
+  list->callback(guarded(a, [a] { listRuns(*a); }));
 
   auto* show = runs->add_subcommand("show", "Config, summary, events and metrics of one run");
-  show->add_option("id", a->id, "Run id")->required();
+  show->add_option("id", a->id_text, "Run id")->required();
   show->add_flag("--config", a->full_config, "Print the full config JSON");
-  show->callback(guarded([a] { showRun(*a); }));
+  show->callback(guarded(a, [a] { showRun(*a); }));
 
   auto* compare = runs->add_subcommand("compare", "Compare runs side by side (first = baseline)");
-  compare->add_option("ids", a->ids, "Run ids")->required()->expected(1, -1);
-  compare->callback(guarded([a] { compareRuns(*a); }));
+  compare->add_option("ids", a->id_texts, "Run ids")->required()->expected(1, -1);
+  compare->callback(guarded(a, [a] { compareRuns(*a); }));
 
   auto* exp = runs->add_subcommand("export", "Export runs as CSV (metrics) or JSON (everything)");
-  exp->add_option("ids", a->ids, "Run ids")->required()->expected(1, -1);
+  exp->add_option("ids", a->id_texts, "Run ids")->required()->expected(1, -1);
   exp->add_option("--format", a->format, "csv|json (default: from the --out extension)")
       ->check(CLI::IsMember({"csv", "json"}));
   exp->add_option("--out", a->out, "Output file (- = stdout)")->required();
-  exp->callback(guarded([a] { exportCmd(*a); }));
+  exp->callback(guarded(a, [a] { exportCmd(*a); }));
 
   auto* del = runs->add_subcommand("delete", "Delete runs with all their data");
-  del->add_option("ids", a->ids, "Run ids")->required()->expected(1, -1);
-  del->callback(guarded([a] { deleteCmd(*a); }));
+  del->add_option("ids", a->id_texts, "Run ids")->required()->expected(1, -1);
+  del->callback(guarded(a, [a] { deleteCmd(*a); }));
 
   auto* tag = runs->add_subcommand("tag", "Add (or with --remove, remove) a tag");
-  tag->add_option("id", a->id, "Run id")->required();
+  tag->add_option("id", a->id_text, "Run id")->required();
   tag->add_option("tag", a->tag, "Tag")->required();
   tag->add_flag("--remove", a->remove, "Remove the tag instead");
-  tag->callback(guarded([a] { tagCmd(*a); }));
+  tag->callback(guarded(a, [a] { tagCmd(*a); }));
 
   auto* note = runs->add_subcommand("note", "Set a run's note (\"\" clears it)");
-  note->add_option("id", a->id, "Run id")->required();
+  note->add_option("id", a->id_text, "Run id")->required();
   note->add_option("text", a->text, "Note text")->required();
-  note->callback(guarded([a] { noteCmd(*a); }));
+  note->callback(guarded(a, [a] { noteCmd(*a); }));
+
+  auto* check = runs->add_subcommand("check",
+                                     "Full integrity check of the store (exit 0 healthy, 6 damaged)");
+  check->callback(guarded(a, [a] { checkCmd(*a); }));
 
   auto* bench = runs->add_subcommand("bench-writer",
                                      "Measure how many metric rows/s the run writer commits");
   bench->add_option("--steps", a->bench_steps, "Step records to write (16 rows each)")
       ->check(CLI::Range(std::int64_t{1}, std::int64_t{100000000}));
   bench->add_option("--file", a->bench_file, "Store file to write (default: a scratch file)");
-  bench->callback(guarded([a] { benchWriter(*a); }));
+  bench->callback(guarded(a, [a] { benchWriter(*a); }));
 }
 
 }  // namespace halflab

@@ -2,6 +2,7 @@
 // benchmarks without a person at the keyboard.
 #include <cstdio>
 #include <cstdlib>
+#include <memory>
 #include <string>
 
 #include <QApplication>
@@ -12,6 +13,7 @@
 
 #include "plots/plot_panel.hpp"
 #include "plots/replot_benchmark.hpp"
+#include "ui/training_session.hpp"
 #include "ui/config_panel.hpp"
 #include "ui/latency_probe.hpp"
 #include "ui/lessons_panel.hpp"
@@ -69,6 +71,10 @@ int main(int argc, char** argv) {
   QCommandLineOption lesson_opt("lesson", "Load and run a lesson by number (1-5) or id.", "lesson");
   QCommandLineOption shot_opt("screenshot", "Grab the window to this PNG and quit.", "file");
   QCommandLineOption after_opt("after-ms", "With --screenshot: grab after this many ms (0 = when the runs finish).", "ms", "0");
+  QCommandLineOption after_step_opt("after-step",
+                                    "With --screenshot: grab when the last run of the batch (e.g. an A/B's second arm) "
+                                    "reaches this step, however fast the machine.",
+                                    "n", "0");
   QCommandLineOption show_opt("show-plot",
                               "Bring this plot into view first (loss, accuracy, scale, throughput, histogram, "
                               "histogram_map, rounding), e.g. for a screenshot of another tab.",
@@ -76,8 +82,8 @@ int main(int argc, char** argv) {
   QCommandLineOption steps_opt("steps", "Steps of the demo / benchmark run.", "n", "150");
   QCommandLineOption latency_opt("bench-latency", "Train the demo config and print the GUI event-loop latency p50/p99.");
   QCommandLineOption replot_opt("bench-replot", "Print the replot cost of 10 runs x 100,000 points and quit.");
-  parser.addOptions({store_opt, demo_ab_opt, lesson_opt, shot_opt, after_opt, show_opt, steps_opt, latency_opt,
-                     replot_opt});
+  parser.addOptions({store_opt, demo_ab_opt, lesson_opt, shot_opt, after_opt, after_step_opt, show_opt, steps_opt,
+                     latency_opt, replot_opt});
   parser.process(app);
 
   if (parser.isSet(replot_opt)) {
@@ -133,7 +139,28 @@ int main(int argc, char** argv) {
   if (parser.isSet(shot_opt)) {
     const QString path = parser.value(shot_opt);
     const int after_ms = parser.value(after_opt).toInt();
-    if (after_ms > 0 || !started) {
+    const qint64 after_step = parser.value(after_step_opt).toLongLong();
+    if (after_step > 0 && started) {
+      auto grabbed = std::make_shared<bool>(false);  // once: the stop below ends the batch too
+      QObject::connect(window.session(), &TrainingSession::progressChanged, &app,
+                       [&, grabbed, after_step](const TrainingProgress& p) {
+                         if (*grabbed || p.job + 1 < p.jobs || p.step < after_step) return;
+                         *grabbed = true;
+                         // Let this drain's replot land before grabbing.
+                         QTimer::singleShot(300, &app, [&] {
+                           grabTo(window, path);
+                           window.session()->stop();
+                           app.quit();
+                         });
+                       });
+      // A run shorter than the step asked for: grab at its end.
+      QObject::connect(&window, &MainWindow::batchFinished, &app, [&, grabbed] {
+        if (*grabbed) return;
+        *grabbed = true;
+        grabTo(window, path);
+        app.quit();
+      });
+    } else if (after_ms > 0 || !started) {
       QTimer::singleShot(std::max(after_ms, 500), &app, [&] {
         grabTo(window, path);
         window.session()->stop();

@@ -33,29 +33,38 @@ bool isDynamic(ScalerFlavour f) {
 }
 
 void validate(const ScalerConfig& c) {
-  const auto f = c.flavour;
-  if (f == ScalerFlavour::None) return;  // the scale is always 1; nothing to check
-  const double fp32_max = std::numeric_limits<float>::max();
-  if (!(c.init_scale > 0.0) || !(c.init_scale <= fp32_max))
-    badConfig(f, "init_scale", "must be positive and fit in fp32", c.init_scale);
-  if (!isDynamic(f)) return;
-  if (!(c.growth_factor > 1.0) || !std::isfinite(c.growth_factor))
-    badConfig(f, "growth_factor", "must be a finite number > 1", c.growth_factor);
-  if (!(c.backoff_factor > 0.0 && c.backoff_factor < 1.0))
-    badConfig(f, "backoff_factor", "must be in (0, 1)", c.backoff_factor);
-  if (c.growth_interval < 1)
-    badConfig(f, "growth_interval", "must be >= 1", c.growth_interval);
-  if (!(c.min_scale >= 0.0) || !(c.min_scale <= fp32_max))
-    badConfig(f, "min_scale", "must be >= 0 and fit in fp32 (0 = no floor)", c.min_scale);
-  if (!(c.max_scale >= 0.0) || !(c.max_scale <= fp32_max))
-    badConfig(f, "max_scale", "must be >= 0 and fit in fp32 (0 = no cap)", c.max_scale);
-  if (c.max_scale > 0.0 && c.min_scale > c.max_scale)
-    badConfig(f, "min_scale", "must not exceed max_scale", c.min_scale);
-  if (scalerUsesHysteresis(f) && c.hysteresis < 1)
-    badConfig(f, "hysteresis", "must be >= 1", c.hysteresis);
+  const auto issues = scalerConfigIssues(c);
+  if (!issues.empty()) badConfig(c.flavour, issues.front().field, issues.front().rule, issues.front().got);
 }
 
 }  // namespace
+
+std::vector<ScalerConfigIssue> scalerConfigIssues(const ScalerConfig& c, bool every_field) {
+  std::vector<ScalerConfigIssue> v;
+  const auto need = [&](bool ok, const char* field, const char* rule, double got) {
+    if (!ok) v.push_back({field, rule, got});
+  };
+  const auto f = c.flavour;
+  if (f == ScalerFlavour::None && !every_field) return v;  // the scale is always 1
+  const double fp32_max = std::numeric_limits<float>::max();
+  need(c.init_scale > 0.0 && c.init_scale <= fp32_max, "init_scale",
+       "must be positive and fit in fp32", c.init_scale);
+  if (!isDynamic(f) && !every_field) return v;
+  need(c.growth_factor > 1.0 && std::isfinite(c.growth_factor), "growth_factor",
+       "must be a finite number > 1", c.growth_factor);
+  need(c.backoff_factor > 0.0 && c.backoff_factor < 1.0, "backoff_factor", "must be in (0, 1)",
+       c.backoff_factor);
+  need(c.growth_interval >= 1, "growth_interval", "must be >= 1", c.growth_interval);
+  need(c.min_scale >= 0.0 && c.min_scale <= fp32_max, "min_scale",
+       "must be >= 0 and fit in fp32 (0 = no floor)", c.min_scale);
+  need(c.max_scale >= 0.0 && c.max_scale <= fp32_max, "max_scale",
+       "must be >= 0 and fit in fp32 (0 = no cap)", c.max_scale);
+  if (c.max_scale > 0.0 && c.min_scale > c.max_scale)
+    v.push_back({"min_scale", "must not exceed max_scale", c.min_scale});
+  if (scalerUsesHysteresis(f) || every_field)
+    need(c.hysteresis >= 1, "hysteresis", "must be >= 1", c.hysteresis);
+  return v;
+}
 
 std::string_view scalerFlavourName(ScalerFlavour f) {
   for (const auto& [flavour, name] : kFlavourNames)

@@ -18,6 +18,17 @@ std::optional<ScalerFlavour> parseScalerFlavour(std::string_view name);
 // The defaults of each flavour's reference implementation.
 ScalerConfig defaultScalerConfig(ScalerFlavour f);
 
+// One rule a scaler config breaks; `field` as in ScalerConfig ("growth_factor").
+struct ScalerConfigIssue {
+  std::string field;
+  std::string rule;  // e.g. "must be a finite number > 1"
+  double got = 0;
+};
+// The one set of limits for scaler parameters, used by LossScaler (which checks what the
+// flavour uses) and by RunConfig::validate (every_field: a config names every parameter,
+// whatever its flavour), so the two can never disagree.
+std::vector<ScalerConfigIssue> scalerConfigIssues(const ScalerConfig& c, bool every_field = false);
+
 class ScalerError : public std::runtime_error {
  public:
   using std::runtime_error::runtime_error;

@@ -51,6 +51,13 @@ HL_HOST_DEVICE inline float scalerBackedOff(float scale, const ScalerConfig& c) 
   return next;
 }
 
+// A scale that one more back-off would not lower: 0, the min_scale floor, or the fp32
+// rounding floor of a backoff_factor near 1. A dynamic scaler there that still overflows
+// has nowhere left to go (RunBookkeeper's collapse rule).
+HL_HOST_DEVICE inline bool scalerAtFloor(float scale, const ScalerConfig& c) {
+  return !(scalerBackedOff(scale, c) < scale);
+}
+
 // A grown scale that is not finite in fp32 is refused (GradScaler and tf.keras do this
 // explicitly; for the others it is the price of holding the scale in fp32).
 HL_HOST_DEVICE inline float scalerGrown(float scale, const ScalerConfig& c) {

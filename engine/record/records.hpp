@@ -71,7 +71,8 @@ struct EvalRecord {
 struct HistogramRecord {
   std::int64_t step = 0;
   std::string tensor;        // e.g. "fc1.weight"
-  std::string kind;          // "grad" | "weight" | "act_grad"
+  std::string kind;          // "grad" | "weight" | "act_grad", and in low-precision runs
+                             // "grad_fp32" | "act_grad_fp32": the same backward kept in FP32
   Format format = Format::FP32;
   int min_exp = -40;
   int max_exp = 16;

@@ -23,12 +23,18 @@ std::string formatEventNumber(double v) {
   return buf;
 }
 
-RunBookkeeper::RunBookkeeper(RunObserver& obs, RunClock::time_point t0, BookkeepingRules rules,
-                             RunSummary& summary)
-    : obs_(obs), t0_(t0), rules_(rules), summary_(summary) {}
+std::string formatScale(double scale) {
+  int exp = 0;
+  if (scale > 0 && std::isfinite(scale) && std::frexp(scale, &exp) == 0.5)
+    return "2^" + std::to_string(exp - 1);
+  return formatEventNumber(scale);
+}
+
+RunBookkeeper::RunBookkeeper(RunObserver& obs, RunTimer& timer, BookkeepingRules rules, RunSummary& summary)
+    : obs_(obs), timer_(timer), rules_(rules), summary_(summary) {}
 
 void RunBookkeeper::emitEvent(std::int64_t step, EventKind kind, double value, std::string text) {
-  obs_.onEvent({step, kind, value, std::move(text), msSince(t0_)});
+  obs_.onEvent({step, kind, value, std::move(text), timer_.elapsedMs()});
 }
 
 bool RunBookkeeper::finishStep(StepRecord& rec, std::int64_t m, std::int64_t correct) {
@@ -43,7 +49,7 @@ bool RunBookkeeper::finishStep(StepRecord& rec, std::int64_t m, std::int64_t cor
   train_ms_ += rec.step_time_ms;
   samples_trained_ += m;
   rec.samples_per_s = rec.step_time_ms > 0 ? 1000.0 * static_cast<double>(m) / rec.step_time_ms : 0;
-  rec.wall_ms = msSince(t0_);
+  rec.wall_ms = timer_.elapsedMs();
 
   if (std::isfinite(rec.loss)) {
     nonfinite_loss_streak_ = 0;
@@ -56,6 +62,7 @@ bool RunBookkeeper::finishStep(StepRecord& rec, std::int64_t m, std::int64_t cor
     ++nonfinite_loss_streak_;
   }
   inf_grad_streak_ = rec.found_inf ? inf_grad_streak_ + 1 : 0;
+  skip_streak_ = rec.skipped ? skip_streak_ + 1 : 0;
   summary_.steps = step;
   if (rec.skipped) ++summary_.skipped_steps;
   if (rec.found_inf) ++summary_.overflow_steps;
@@ -69,19 +76,48 @@ bool RunBookkeeper::finishStep(StepRecord& rec, std::int64_t m, std::int64_t cor
     emitEvent(step, EventKind::ScaleChange, rec.scale_after,
               "loss scale " + formatEventNumber(rec.scale_before) + " -> " + formatEventNumber(rec.scale_after));
 
-  // A non-finite loss that no skipped step can cure (non-finite weights show up here too,
-  // as a NaN loss on the next steps), or endless non-finite gradients with no scaler to
-  // back off (a static scale keeps skipping, which is what its lesson shows): diverged.
-  const bool loss_gone = nonfinite_loss_streak_ >= 5;
-  const bool grads_gone = rules_.scaler_none && inf_grad_streak_ >= 5;
-  if (!loss_gone && !grads_gone) return true;
-  const std::string why =
-      loss_gone ? "loss is not finite for 5 consecutive steps (last " + formatEventNumber(rec.loss) + ")"
-                : "gradients are not finite for 5 consecutive steps and no loss scaler can back off";
+  warnStaticScaleSkipping(rec);
+  const std::string why = divergence(rec);
+  if (why.empty()) return true;
   emitEvent(step, EventKind::Diverged, rec.loss, "diverged at step " + std::to_string(step) + ": " + why);
   summary_.status = RunStatus::Diverged;
   summary_.error = why;
   return false;
+}
+
+std::string RunBookkeeper::divergence(const StepRecord& rec) const {
+  // A non-finite loss that no skipped step can cure (non-finite weights show up here too,
+  // as a NaN loss on the next steps).
+  if (nonfinite_loss_streak_ >= 5)
+    return "loss is not finite for 5 consecutive steps (last " + formatEventNumber(rec.loss) + ")";
+  const ScalerFlavour flavour = rules_.scaler.flavour;
+  // Endless non-finite gradients with no scaler to back off.
+  if (flavour == ScalerFlavour::None)
+    return inf_grad_streak_ >= 5 ? "gradients are not finite for 5 consecutive steps and no loss scaler can back off"
+                                 : "";
+  // A dynamic scale that has backed off as far as it can and still skips every step: no
+  // later step can apply (a scale of 0 even turns every gradient into 0 * inf = NaN).
+  const bool dynamic = flavour != ScalerFlavour::Static;
+  const std::int64_t limit = rules_.max_consecutive_skips;
+  if (!dynamic || limit <= 0 || skip_streak_ < limit ||
+      !scalerAtFloor(static_cast<float>(rec.scale_after), rules_.scaler))
+    return "";
+  return "loss scale collapsed to " + formatScale(rec.scale_after) + " after " + std::to_string(skip_streak_) +
+         " consecutive skipped steps: every gradient overflows, " +
+         (rec.scale_after <= 1 ? "even unscaled" : "even at the scaler's floor (precision.min_scale)");
+}
+
+void RunBookkeeper::warnStaticScaleSkipping(const StepRecord& rec) {
+  // A static scale never backs off: skipping is what it does (lesson 2), so no divergence,
+  // but one warning that nothing is being learned.
+  const std::int64_t limit = rules_.max_consecutive_skips;
+  if (rules_.scaler.flavour != ScalerFlavour::Static || limit <= 0 || skip_streak_ != limit || static_scale_warned_)
+    return;
+  static_scale_warned_ = true;
+  emitEvent(rec.step, EventKind::Warning, static_cast<double>(skip_streak_),
+            "static loss scale " + formatScale(rec.scale_before) + ": " + std::to_string(skip_streak_) +
+                " consecutive steps skipped, every gradient overflows at this scale and nothing is learned "
+                "(lower precision.init_scale or use a dynamic scaler)");
 }
 
 void RunBookkeeper::finishEval(EvalRecord& ev) {
@@ -100,10 +136,14 @@ void RunBookkeeper::finishEval(EvalRecord& ev) {
 bool RunBookkeeper::waitWhilePaused(std::int64_t step, const std::atomic<bool>& paused,
                                     const std::atomic<bool>& cancel) {
   if (!paused.load()) return true;
-  emitEvent(step, EventKind::Paused, 0, "paused");
+  timer_.pauseStarted();
+  emitEvent(step, EventKind::Paused, 0, "paused (the pause is not counted in wall time)");
   while (paused.load() && !cancel.load()) std::this_thread::sleep_for(std::chrono::milliseconds(20));
+  const double pause_s = timer_.pauseEnded() / 1000.0;
   if (cancel.load()) return false;
-  emitEvent(step, EventKind::Resumed, 0, "resumed");
+  char text[96];
+  std::snprintf(text, sizeof text, "resumed after %.1f s paused", pause_s);
+  emitEvent(step, EventKind::Resumed, pause_s, text);
   return true;
 }
 
@@ -119,31 +159,31 @@ void RunBookkeeper::finishTraining() {
       train_ms_ > 0 ? 1000.0 * static_cast<double>(samples_trained_) / train_ms_ : 0;
 }
 
-void announceRun(RunObserver& obs, const RunInfo& info, RunClock::time_point t0) {
+void announceRun(RunObserver& obs, const RunInfo& info, const RunTimer& timer) {
   obs.onRunStarted(info);
   obs.onEvent({0, EventKind::RunStarted, 0,
                info.name + " on " + info.device + ", " + std::to_string(info.parameter_count) +
                    " parameters, " + std::to_string(info.total_steps) + " steps",
-               msSince(t0)});
+               timer.elapsedMs()});
 }
 
 RunSummary failRun(RunObserver& obs, RunSummary summary, RunStatus status, const std::string& error,
-                   RunClock::time_point t0) {
+                   const RunTimer& timer) {
   summary.status = status;
   summary.error = error;
-  obs.onEvent({summary.steps, EventKind::RunFailed, 0, error, msSince(t0)});
-  summary.wall_time_s = msSince(t0) / 1000.0;
+  obs.onEvent({summary.steps, EventKind::RunFailed, 0, error, timer.elapsedMs()});
+  summary.wall_time_s = timer.elapsedMs() / 1000.0;
   summary.ended_ms = unixMs();
   obs.onRunFinished(summary);
   return summary;
 }
 
-void finishRun(RunObserver& obs, RunSummary& summary, RunClock::time_point t0) {
-  summary.wall_time_s = msSince(t0) / 1000.0;
+void finishRun(RunObserver& obs, RunSummary& summary, const RunTimer& timer) {
+  summary.wall_time_s = timer.elapsedMs() / 1000.0;
   summary.ended_ms = unixMs();
   if (summary.status == RunStatus::Completed)
     obs.onEvent({summary.steps, EventKind::RunFinished, summary.final_val_accuracy,
-                 "finished: val accuracy " + formatEventNumber(summary.final_val_accuracy), msSince(t0)});
+                 "finished: val accuracy " + formatEventNumber(summary.final_val_accuracy), timer.elapsedMs()});
   obs.onRunFinished(summary);
 }
 

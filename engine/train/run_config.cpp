@@ -31,14 +31,28 @@ std::string joinIssues(const std::vector<ConfigIssue>& issues) {
 // truncate silently: -1 as a seed, 2^32+1 as epochs, 64.5 as a width).
 template <typename T>
 void checkWhole(const json& v) {
+  constexpr auto lo = std::numeric_limits<T>::min();
+  constexpr auto hi = std::numeric_limits<T>::max();
+  // Integers are compared exactly: through a double, 2^64 would pass as 2^64-1.
+  if (v.is_number_unsigned()) {
+    if (v.get<std::uint64_t>() > static_cast<std::uint64_t>(hi))
+      throw std::invalid_argument("out of range for this field");
+    return;
+  }
+  if (v.is_number_integer()) {
+    const auto i = v.get<std::int64_t>();
+    if (i < 0 && std::is_unsigned_v<T>) throw std::invalid_argument("must not be negative");
+    if ((std::is_signed_v<T> && i < static_cast<std::int64_t>(lo)) ||
+        (i > 0 && static_cast<std::uint64_t>(i) > static_cast<std::uint64_t>(hi)))
+      throw std::invalid_argument("out of range for this field");
+    return;
+  }
   const double d = v.get<double>();
   if (d != std::floor(d)) throw std::invalid_argument("expected a whole number");
-  if (d < static_cast<double>(std::numeric_limits<T>::min()) ||
-      d > static_cast<double>(std::numeric_limits<T>::max()))
+  // T holds [-2^digits, 2^digits) (signed) or [0, 2^digits): both bounds exact in double.
+  const double limit = std::ldexp(1.0, std::numeric_limits<T>::digits);
+  if (d >= limit || d < (std::is_signed_v<T> ? -limit : 0.0))
     throw std::invalid_argument("out of range for this field");
-  if (v.is_number_integer() && std::is_unsigned_v<T> && v.is_number_unsigned() == false &&
-      v.get<long long>() < 0)
-    throw std::invalid_argument("must not be negative");
 }
 
 // Reads one section, recording type errors and unknown keys instead of throwing, so a
@@ -167,6 +181,7 @@ RunConfig RunConfig::fromJson(const json& j) {
   p.get("hysteresis", s.hysteresis);
   p.get("consecutive_hysteresis", s.consecutive_hysteresis);
   p.get("raise_at_min", s.raise_at_min);
+  p.get("max_consecutive_skips", c.precision.max_consecutive_skips);
   p.rejectUnknown();
 
   SectionReader o(j, "optimizer", issues);
@@ -261,7 +276,8 @@ json RunConfig::toJson() const {
         {"init_scale", s.init_scale}, {"growth_factor", s.growth_factor},
         {"backoff_factor", s.backoff_factor}, {"growth_interval", s.growth_interval},
         {"min_scale", s.min_scale}, {"max_scale", s.max_scale}, {"hysteresis", s.hysteresis},
-        {"consecutive_hysteresis", s.consecutive_hysteresis}, {"raise_at_min", s.raise_at_min}}},
+        {"consecutive_hysteresis", s.consecutive_hysteresis}, {"raise_at_min", s.raise_at_min},
+        {"max_consecutive_skips", precision.max_consecutive_skips}}},
       {"optimizer",
        {{"kind", optimizerKindName(optimizer.kind)}, {"lr", lr}, {"momentum", optimizer.momentum},
         {"nesterov", optimizer.nesterov}, {"dampening", optimizer.dampening},
@@ -312,17 +328,12 @@ std::vector<ConfigIssue> RunConfig::validate() const {
   need(model.dropout >= 0 && model.dropout < 1, "model.dropout", "must be in [0, 1)");
   need(model.init_gain > 0 && model.init_gain <= 100, "model.init_gain", "must be in (0, 100]");
 
-  const auto& s = precision.scaler;
-  need(std::isfinite(s.init_scale) && s.init_scale > 0 && s.init_scale <= 3.4e38,
-       "precision.init_scale", "must be a positive finite fp32 number");
-  need(s.growth_factor >= 1 && std::isfinite(s.growth_factor), "precision.growth_factor", "must be >= 1");
-  need(s.backoff_factor > 0 && s.backoff_factor < 1, "precision.backoff_factor", "must be in (0, 1)");
-  need(s.growth_interval >= 1, "precision.growth_interval", "must be >= 1");
-  need(s.min_scale >= 0, "precision.min_scale", "must be >= 0 (0 = no floor)");
-  need(s.max_scale >= 0, "precision.max_scale", "must be >= 0 (0 = no cap)");
-  if (s.max_scale > 0 && s.min_scale > s.max_scale)
-    v.push_back({"precision.min_scale", "must not exceed precision.max_scale"});
-  need(s.hysteresis >= 1, "precision.hysteresis", "must be >= 1");
+  // The scaler's own limits (engine/precision), so config and scaler agree.
+  for (const ScalerConfigIssue& i : scalerConfigIssues(precision.scaler, true))
+    v.push_back({"precision." + i.field, i.rule});
+  need(precision.max_consecutive_skips >= 0 && precision.max_consecutive_skips <= 1'000'000'000,
+       "precision.max_consecutive_skips",
+       "must be between 0 and 1000000000 (skipped steps in a row before a collapsed scale diverges; 0 = never)");
 
   need(lr > 0 && std::isfinite(lr) && lr <= 100, "optimizer.lr", "must be in (0, 100]");
   need(optimizer.momentum >= 0 && optimizer.momentum < 1, "optimizer.momentum", "must be in [0, 1)");
@@ -341,7 +352,9 @@ std::vector<ConfigIssue> RunConfig::validate() const {
 
   need(training.epochs >= 1 && training.epochs <= 100000, "training.epochs", "must be between 1 and 100000");
   need(training.batch_size >= 1 && training.batch_size <= 65536, "training.batch_size", "must be between 1 and 65536");
-  need(training.max_steps >= 0, "training.max_steps", "must be >= 0 (0 = no limit)");
+  // The bound keeps the epoch counter (an int) in range at one step per epoch.
+  need(training.max_steps >= 0 && training.max_steps <= 1'000'000'000, "training.max_steps",
+       "must be between 0 and 1000000000 (0 = epochs decide; otherwise exactly this many steps)");
   need(training.eval_every >= 0, "training.eval_every", "must be >= 0 (0 = once per epoch)");
   need(training.histogram_every >= 0, "training.histogram_every", "must be >= 0 (0 = never)");
   need(training.loss == "cross-entropy" || training.loss == "mse", "training.loss",

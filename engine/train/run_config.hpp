@@ -47,20 +47,23 @@ struct DatasetConfig {
 struct PrecisionConfig {
   PrecisionMode mode = PrecisionMode::FP32;
   ScalerConfig scaler;                 // flavour defaults to the mode's default
+  // Skipped steps in a row after which a dynamic scale stuck at its floor ends the run as
+  // diverged, and a static scale gets a warning; 0 = neither.
+  std::int64_t max_consecutive_skips = kDefaultMaxConsecutiveSkips;
 };
 
 struct TrainingConfig {
   int epochs = 1;
   std::int64_t batch_size = 128;
   std::uint64_t seed = 1;
-  std::int64_t max_steps = 0;          // 0 = epochs * steps per epoch
+  std::int64_t max_steps = 0;          // > 0: exactly this many steps, epochs ignored; 0 = epochs * steps per epoch
   std::int64_t eval_every = 0;         // 0 = once per epoch
   std::int64_t histogram_every = 50;   // 0 = never
   std::string loss = "cross-entropy";  // cross-entropy | mse
   double loss_weight = 1.0;            // multiplies the loss (tiny-gradient lessons)
   double clip_grad_norm = 0.0;         // 0 = off
   std::string device = "cpu";          // cpu | cuda | auto
-  int threads = 0;                     // BLAS threads, 0 = all cores
+  int threads = 0;                     // BLAS threads, 0 = all cores (a run stores the number it used)
   double target_accuracy = 0.85;       // for time-to-target in the summary
 };
 
@@ -90,10 +93,17 @@ struct RunConfig {
 // The divergence and event rules both training loops apply to this run.
 inline BookkeepingRules bookkeepingRulesFor(const RunConfig& cfg) {
   BookkeepingRules r;
-  r.scaler_none = cfg.precision.scaler.flavour == ScalerFlavour::None;
+  r.scaler = cfg.precision.scaler;
+  r.max_consecutive_skips = cfg.precision.max_consecutive_skips;
   r.step_schedule = cfg.schedule.kind == ScheduleKind::Step;
   r.target_accuracy = cfg.training.target_accuracy;
   return r;
+}
+
+// The steps a run trains (both loops): max_steps when set (as many epochs as that takes,
+// the last one possibly partial), else epochs full epochs.
+inline std::int64_t plannedSteps(const TrainingConfig& t, std::int64_t steps_per_epoch) {
+  return t.max_steps > 0 ? t.max_steps : steps_per_epoch * t.epochs;
 }
 
 }  // namespace halflab

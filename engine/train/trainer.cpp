@@ -154,7 +154,7 @@ class RunLoop {
     return n;
   }
 
-  RunSummary train(RunSummary summary, Clock::time_point t0, std::int64_t total_steps,
+  RunSummary train(RunSummary summary, RunTimer& timer, std::int64_t total_steps,
                    std::int64_t steps_per_epoch);
 
  private:
@@ -179,7 +179,7 @@ class RunLoop {
   ExecContext ctx_;
   Tensor x_, dlogits_;
   std::vector<std::int32_t> y_;
-  Clock::time_point t0_;
+  const RunTimer* timer_ = nullptr;
 };
 
 void RunLoop::prepareParameters() {
@@ -234,6 +234,38 @@ void RunLoop::emitHistograms(std::int64_t step) {
   for (std::size_t i = 1; i < layers.size(); ++i)
     if (!layers[i]->parameters().empty())
       emit(layers[i]->name() + ".input", "act_grad", model_.inputGradient(i));
+
+  // The ghost beside them: the same backward pass (same forward, weights and loss scale)
+  // kept in FP32, i.e. the gradients before any rounding to the low format: what that
+  // format loses ("grad_fp32", "act_grad_fp32"). A rounded zero propagates, so rounding
+  // only at the end would not do: in FP16 without scaling every weight gradient below the
+  // last layer is computed from zeros. Histogram steps only; an FP32 run has no ghost.
+  if (!policy_.low_precision()) return;
+  ExecContext fp32 = ctx_;
+  fp32.policy.compute = Format::FP32;
+  fp32.policy.gemm_input = Format::FP32;
+  std::vector<Tensor> stored;  // the low-format gradients the step goes on with
+  stored.reserve(params_.size());
+  for (auto* p : params_) stored.push_back(p->grad);
+  const double scale = scaler_.enabled() ? static_cast<double>(scaler_.scale()) : 1.0;
+  const double grad_scale = scale * cfg_.training.loss_weight;
+  const Tensor& out = model_.activation(layers.size());
+  Tensor dlogits;
+  if (cfg_.training.loss == "mse")
+    mseOneHot(out, y_, grad_scale, &dlogits, fp32);
+  else
+    softmaxCrossEntropy(out, y_, grad_scale, &dlogits, fp32);
+  model_.backward(dlogits, fp32);
+  for (auto* p : params_) emit(p->name, "grad_fp32", p->grad);
+  for (std::size_t i = 1; i < layers.size(); ++i)
+    if (!layers[i]->parameters().empty())
+      emit(layers[i]->name() + ".input", "act_grad_fp32", model_.inputGradient(i));
+  // Back to the stored gradients, in place: the optimizer holds pointers to these buffers.
+  for (std::size_t i = 0; i < params_.size(); ++i) {
+    Tensor& g = params_[i]->grad;
+    std::copy(stored[i].data.begin(), stored[i].data.end(), g.data.begin());
+    g.format = stored[i].format;
+  }
 }
 
 EvalRecord RunLoop::evaluate(std::int64_t step, int epoch) {
@@ -266,22 +298,24 @@ EvalRecord RunLoop::evaluate(std::int64_t step, int epoch) {
   ctx_.training = true;
   r.val_loss = n ? loss_sum / static_cast<double>(n) : 0;
   r.val_accuracy = n ? static_cast<double>(correct) / static_cast<double>(n) : 0;
-  r.wall_ms = msSince(t0_);
+  r.wall_ms = timer_->elapsedMs();
   return r;
 }
 
-RunSummary RunLoop::train(RunSummary summary, Clock::time_point t0, std::int64_t total_steps,
+RunSummary RunLoop::train(RunSummary summary, RunTimer& timer, std::int64_t total_steps,
                           std::int64_t steps_per_epoch) {
-  t0_ = t0;
+  timer_ = &timer;
   const auto& tc = cfg_.training;
-  RunBookkeeper book(obs_, t0, bookkeepingRulesFor(cfg_), summary);
+  RunBookkeeper book(obs_, timer, bookkeepingRulesFor(cfg_), summary);
   BatchSampler sampler(data_.train.count(), tc.batch_size, tc.seed, true, false);
   const double loss_weight = tc.loss_weight;
   const Format store_format = policy_.master_weights ? Format::FP32 : policy_.compute;
   std::int64_t step = 0, applied = 0;
   bool stop = false;
 
-  for (int epoch = 0; epoch < tc.epochs && !stop; ++epoch) {
+  // As many epochs as total_steps takes (plannedSteps: max_steps may ask for more than
+  // `epochs`); the last one may be partial.
+  for (int epoch = 0; step < total_steps && !stop; ++epoch) {
     sampler.startEpoch(epoch);
     for (std::int64_t b = 0; b < steps_per_epoch && !stop; ++b) {
       if (step >= total_steps) { stop = true; break; }
@@ -360,31 +394,44 @@ RunSummary RunLoop::train(RunSummary summary, Clock::time_point t0, std::int64_t
 
 }  // namespace
 
+std::string unusableDeviceReason(const RunConfig& cfg) {
+  if (cfg.training.device != "cuda") return {};
+#if HALFLAB_WITH_CUDA
+  const std::string problem = cudaBackendProblem(cfg);
+#else
+  const std::string problem = queryDevices().problem;
+#endif
+  return problem;
+}
+
 RunSummary Trainer::run(RunObserver& observer) {
-  const auto t0 = Clock::now();
+  RunTimer timer;
   RunSummary summary;
   RunInfo info;
   info.name = cfg_.displayName();
-  info.config_json = cfg_.toJsonText(-1);
-  info.precision_mode = std::string(precisionModeName(cfg_.precision.mode));
+  // The thread count sets OpenBLAS's reduction order, so it changes the results: the
+  // stored config holds the number actually used (0 resolved to all cores), and
+  // re-running a stored run's config reproduces it bit for bit.
   cpu::setThreadCount(cfg_.training.threads);
+  RunConfig used = cfg_;
+  used.training.threads = cpu::threadCount();
+  info.config_json = used.toJsonText(-1);
+  info.precision_mode = std::string(precisionModeName(cfg_.precision.mode));
   info.device = "cpu (" + std::to_string(cpu::threadCount()) + " threads)";
   info.seed = cfg_.training.seed;
   info.started_ms = unixMs();
   summary.device = info.device;
 
   auto fail = [&](RunStatus status, const std::string& error) {
-    return failRun(observer, summary, status, error, t0);
+    return failRun(observer, summary, status, error, timer);
   };
 
   std::unique_ptr<RunLoop> loop;
   std::int64_t total_steps = 0, steps_per_epoch = 0;
-  std::string device_note;
   if (cfg_.training.device != "cpu") {
 #if HALFLAB_WITH_CUDA
     // The CUDA twin of this loop takes the run when a usable GPU supports the config.
-    const std::string problem = cudaBackendProblem(cfg_);
-    if (problem.empty()) {
+    if (cudaBackendProblem(cfg_).empty()) {
       try {
         if (!data_) data_ = loadDataFor(cfg_);
       } catch (const std::exception& e) {
@@ -393,17 +440,19 @@ RunSummary Trainer::run(RunObserver& observer) {
       }
       return runOnCuda(cfg_, *data_, info, observer, cancel_, paused_);
     }
-    device_note = problem + ": running on the CPU backend";
-#else
-    device_note = queryDevices().problem + ": running on the CPU backend";
 #endif
-    if (cfg_.training.device == "auto") device_note.clear();
+    // Only "auto" may fall back: a run that asked for the GPU and silently got the CPU
+    // would store CPU timings as GPU ones.
+    if (const std::string reason = unusableDeviceReason(cfg_); !reason.empty()) {
+      observer.onRunStarted(info);
+      return fail(RunStatus::Failed, "training.device is cuda, but " + reason +
+                                         " (use cpu, or auto to fall back to the CPU)");
+    }
   }
   try {
     prepare();
     steps_per_epoch = (data_->train.count() + cfg_.training.batch_size - 1) / cfg_.training.batch_size;
-    total_steps = steps_per_epoch * cfg_.training.epochs;
-    if (cfg_.training.max_steps > 0) total_steps = std::min(total_steps, cfg_.training.max_steps);
+    total_steps = plannedSteps(cfg_.training, steps_per_epoch);
     loop = std::make_unique<RunLoop>(cfg_, *data_, observer, cancel_, paused_);
     info.parameter_count = loop->parameterCount();
   } catch (const std::exception& e) {
@@ -412,15 +461,14 @@ RunSummary Trainer::run(RunObserver& observer) {
   }
   info.total_steps = total_steps;
   info.steps_per_epoch = steps_per_epoch;
-  announceRun(observer, info, t0);
-  if (!device_note.empty()) observer.onEvent({0, EventKind::Warning, 0, device_note, msSince(t0)});
+  announceRun(observer, info, timer);
 
   try {
-    summary = loop->train(summary, t0, total_steps, steps_per_epoch);
+    summary = loop->train(summary, timer, total_steps, steps_per_epoch);
   } catch (const std::exception& e) {
     return fail(RunStatus::Failed, std::string("engine error: ") + e.what());
   }
-  finishRun(observer, summary, t0);
+  finishRun(observer, summary, timer);
   return summary;
 }
 

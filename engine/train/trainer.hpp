@@ -4,6 +4,7 @@
 #include <atomic>
 #include <exception>
 #include <memory>
+#include <string>
 
 #include "engine/record/observer.hpp"
 #include "engine/train/run_config.hpp"
@@ -11,6 +12,11 @@
 namespace halflab {
 
 struct DataSplit;
+
+// Why cfg.training.device cannot be honoured on this machine and build ("" when it can).
+// Only "cuda" can fail: "cpu" always works and "auto" falls back to the CPU. Trainer::run
+// fails such a run before training with this text; callers may check it first.
+std::string unusableDeviceReason(const RunConfig& cfg);
 
 class Trainer {
  public:

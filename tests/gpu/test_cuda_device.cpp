@@ -24,22 +24,33 @@ class CudaDevice : public QObject {
     }
   }
 
-  // Asking for "cuda" never fails a run: it trains on the GPU (device "cuda:0 ..."), or,
-  // without a usable CUDA backend, says so in a warning event and trains on the CPU.
-  void cudaRequestFallsBackWithWarning() {
-    struct Events : RunObserver {
-      std::vector<EventRecord> events;
-      void onEvent(const EventRecord& e) override { events.push_back(e); }
-    } obs;
+  // "cuda" means the GPU: the run trains there (device "cuda:0 ..."), or, without a usable
+  // CUDA backend, fails before training with the reason. Only "auto" falls back.
+  void cudaRequestTrainsOnTheGpuOrFails() {
+    RunObserver ignore;
     Trainer t(RunConfig::fromJsonText(R"({"dataset":{"kind":"moons","synthetic_samples":200},
         "training":{"device":"cuda","max_steps":3,"histogram_every":0}})"));
-    const auto s = t.run(obs);
+    const auto s = t.run(ignore);
+    const bool usable = unusableDeviceReason(t.config()).empty();
+    if (usable) {
+      QCOMPARE(s.status, RunStatus::Completed);
+      QVERIFY2(s.device.rfind("cuda:", 0) == 0, s.device.c_str());
+    } else {
+      QCOMPARE(s.status, RunStatus::Failed);
+      QCOMPARE(s.steps, std::int64_t{0});
+      QVERIFY2(s.error.find("training.device is cuda, but") != std::string::npos, s.error.c_str());
+    }
+  }
+
+  void autoFallsBackToTheCpu() {
+    RunObserver ignore;
+    Trainer t(RunConfig::fromJsonText(R"({"dataset":{"kind":"moons","synthetic_samples":200},
+        "training":{"device":"auto","max_steps":3,"histogram_every":0}})"));
+    const auto s = t.run(ignore);
     QCOMPARE(s.status, RunStatus::Completed);
-    bool warned = false;
-    for (const auto& e : obs.events)
-      warned |= e.kind == EventKind::Warning && e.text.find("CPU backend") != std::string::npos;
     const bool on_gpu = s.device.rfind("cuda:", 0) == 0;
-    QVERIFY2(warned != on_gpu, qPrintable(QString::fromStdString("device " + s.device)));
+    QCOMPARE(on_gpu, unusableDeviceReason(RunConfig::fromJsonText(
+                         R"({"training":{"device":"cuda"},"dataset":{"kind":"moons"}})")).empty());
   }
 };
 

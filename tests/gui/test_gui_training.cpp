@@ -12,6 +12,7 @@
 #include "plots/metric_plot.hpp"
 #include "plots/plot_panel.hpp"
 #include "plots/scale_plot.hpp"
+#include "engine/train/trainer.hpp"
 #include "storage/run_store.hpp"
 #include "ui/compare_view.hpp"
 #include "ui/config_panel.hpp"
@@ -203,6 +204,20 @@ class TestGuiTraining : public QObject {
     QVERIFY(window.startRun());
     QVERIFY(finished.wait(60000));
     QVERIFY2(window.lastError().contains("idx", Qt::CaseInsensitive), qPrintable(window.lastError()));
+  }
+
+  // "cuda" without a usable GPU fails the run with the reason (only "auto" falls back).
+  void cudaWithoutGpuFailsTheRunNotTheApp() {
+    RunConfig cfg = spiralsConfig(10);
+    cfg.training.device = "cuda";
+    if (unusableDeviceReason(cfg).empty()) QSKIP("a usable GPU is present: the run trains on it");
+    MainWindow window(store(), /*quiet=*/true);
+    window.configPanel()->setConfig(cfg);
+    QSignalSpy finished(&window, &MainWindow::batchFinished);
+    QVERIFY(window.startRun());
+    QVERIFY(finished.wait(60000));
+    QVERIFY2(window.lastError().contains("training.device is cuda, but"), qPrintable(window.lastError()));
+    QVERIFY(!window.session()->busy());
   }
 
   void unusableStoreIsReported() {

@@ -19,8 +19,6 @@ namespace halflab {
 namespace cuda {
 namespace {
 
-using Clock = RunClock;
-
 constexpr int kRing = 32;
 constexpr int kHistMinExp = -40, kHistMaxExp = 16;
 constexpr int kHistBins = kHistMaxExp - kHistMinExp + 1;
@@ -39,7 +37,7 @@ class CudaRunLoop {
  public:
   CudaRunLoop(const RunConfig& cfg, const DataSplit& data, RunObserver& obs,
               std::atomic<bool>& cancel, std::atomic<bool>& paused, std::int64_t total_steps,
-              Clock::time_point t0);
+              RunTimer& timer);
   ~CudaRunLoop();
   CudaRunLoop(const CudaRunLoop&) = delete;
   CudaRunLoop& operator=(const CudaRunLoop&) = delete;
@@ -71,7 +69,7 @@ class CudaRunLoop {
   RunObserver& obs_;
   std::atomic<bool>& cancel_;
   std::atomic<bool>& paused_;
-  Clock::time_point t0_;
+  RunTimer& timer_;
   PrecisionPolicy policy_;
   bool scaler_enabled_;
   bool mse_;
@@ -99,8 +97,8 @@ class CudaRunLoop {
 
 CudaRunLoop::CudaRunLoop(const RunConfig& cfg, const DataSplit& data, RunObserver& obs,
                          std::atomic<bool>& cancel, std::atomic<bool>& paused,
-                         std::int64_t total_steps, Clock::time_point t0)
-    : cfg_(cfg), data_(data), obs_(obs), cancel_(cancel), paused_(paused), t0_(t0),
+                         std::int64_t total_steps, RunTimer& timer)
+    : cfg_(cfg), data_(data), obs_(obs), cancel_(cancel), paused_(paused), timer_(timer),
       policy_(policyFor(cfg.precision.mode)),
       scaler_enabled_(cfg.precision.scaler.flavour != ScalerFlavour::None),
       mse_(cfg.training.loss == "mse"), batch_(cfg.training.batch_size),
@@ -451,7 +449,7 @@ EvalRecord CudaRunLoop::evaluate(std::int64_t step, int epoch) {
   const double denom = static_cast<double>(n) * (mse_ ? static_cast<double>(classes_) : 1.0);
   r.val_loss = n ? loss_sum / denom : 0;
   r.val_accuracy = n ? static_cast<double>(correct) / static_cast<double>(n) : 0;
-  r.wall_ms = msSince(t0_);
+  r.wall_ms = timer_.elapsedMs();
   peakBytes();
   return r;
 }
@@ -464,12 +462,13 @@ bool CudaRunLoop::waitWhilePaused(std::int64_t step) {
 }
 
 RunSummary CudaRunLoop::train(RunSummary summary, std::int64_t total_steps, std::int64_t steps_per_epoch) {
-  book_ = std::make_unique<RunBookkeeper>(obs_, t0_, bookkeepingRulesFor(cfg_), summary);
+  book_ = std::make_unique<RunBookkeeper>(obs_, timer_, bookkeepingRulesFor(cfg_), summary);
   if (!graph_note_.empty()) book_->emitEvent(0, EventKind::Warning, 0, graph_note_);
   const auto& tc = cfg_.training;
   BatchSampler sampler(data_.train.count(), tc.batch_size, tc.seed, true, false);
   std::int64_t step = 0;
-  for (int epoch = 0; epoch < tc.epochs && !stop_; ++epoch) {
+  // As many epochs as total_steps takes (plannedSteps), as on the CPU.
+  for (int epoch = 0; step < total_steps && !stop_; ++epoch) {
     sampler.startEpoch(epoch);
     // The previous epoch's order upload must be done before its staging buffer is reused.
     HL_CUDA(cudaEventSynchronize(order_copied_));
@@ -537,7 +536,7 @@ std::string cudaBackendProblem(const RunConfig& cfg) {
 
 RunSummary runOnCuda(const RunConfig& cfg, const DataSplit& data, RunInfo info, RunObserver& observer,
                      std::atomic<bool>& cancel, std::atomic<bool>& paused) {
-  const auto t0 = RunClock::now();
+  RunTimer timer;
   RunSummary summary;
   std::unique_ptr<cuda::CudaRunLoop> loop;
   std::int64_t total_steps = 0, steps_per_epoch = 0;
@@ -554,26 +553,25 @@ RunSummary runOnCuda(const RunConfig& cfg, const DataSplit& data, RunInfo info, 
     summary.device = info.device;
     if (data.train.count() == 0) throw DataError("the training set is empty");
     steps_per_epoch = (data.train.count() + cfg.training.batch_size - 1) / cfg.training.batch_size;
-    total_steps = steps_per_epoch * cfg.training.epochs;
-    if (cfg.training.max_steps > 0) total_steps = std::min(total_steps, cfg.training.max_steps);
-    loop = std::make_unique<cuda::CudaRunLoop>(cfg, data, observer, cancel, paused, total_steps, t0);
+    total_steps = plannedSteps(cfg.training, steps_per_epoch);
+    loop = std::make_unique<cuda::CudaRunLoop>(cfg, data, observer, cancel, paused, total_steps, timer);
     info.parameter_count = loop->parameterCount();
   } catch (const std::exception& e) {
     loop.reset();
     observer.onRunStarted(info);
-    return failRun(observer, summary, RunStatus::Failed, e.what(), t0);
+    return failRun(observer, summary, RunStatus::Failed, e.what(), timer);
   }
   info.total_steps = total_steps;
   info.steps_per_epoch = steps_per_epoch;
-  announceRun(observer, info, t0);
+  announceRun(observer, info, timer);
   try {
     summary = loop->train(summary, total_steps, steps_per_epoch);
   } catch (const std::exception& e) {
     loop.reset();
-    return failRun(observer, summary, RunStatus::Failed, std::string("engine error: ") + e.what(), t0);
+    return failRun(observer, summary, RunStatus::Failed, std::string("engine error: ") + e.what(), timer);
   }
   loop.reset();
-  finishRun(observer, summary, t0);
+  finishRun(observer, summary, timer);
   return summary;
 }
 

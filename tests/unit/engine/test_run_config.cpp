@@ -57,6 +57,7 @@ class TestRunConfig : public QObject {
     QCOMPARE(c.model.activation, std::string("relu"));
     QVERIFY(c.precision.mode == PrecisionMode::FP32);
     QVERIFY(c.precision.scaler.flavour == ScalerFlavour::None);
+    QCOMPARE(c.precision.max_consecutive_skips, std::int64_t{50});
     QVERIFY(c.optimizer.kind == OptimizerKind::Adam);
     QCOMPARE(c.lr, 1e-3);
     QVERIFY(c.schedule.kind == ScheduleKind::Constant);
@@ -111,7 +112,7 @@ class TestRunConfig : public QObject {
                 "batchnorm": true, "init_gain": 2.5},
       "precision": {"mode": "fp16-amp", "scaler": "deepspeed", "init_scale": 4096,
                     "hysteresis": 3, "consecutive_hysteresis": true, "min_scale": 2,
-                    "growth_interval": 500, "raise_at_min": true},
+                    "growth_interval": 500, "raise_at_min": true, "max_consecutive_skips": 7},
       "optimizer": {"kind": "sgd", "lr": 0.05, "momentum": 0.9, "nesterov": true,
                     "weight_decay": 0.0005},
       "schedule": {"kind": "step", "step_size": 7, "gamma": 0.5, "warmup_steps": 3},
@@ -211,6 +212,10 @@ class TestRunConfig : public QObject {
     addBadRow("training.batch_size", R"({"training": {"batch_size": 0}})");
     addBadRow("training.batch_size", R"({"training": {"batch_size": 100000}})");
     addBadRow("training.max_steps", R"({"training": {"max_steps": -1}})");
+    addBadRow("training.max_steps", R"({"training": {"max_steps": 1e12}})");  // epoch counter range
+    addBadRow("precision.max_consecutive_skips", R"({"precision": {"max_consecutive_skips": -1}})");
+    addBadRow("precision.max_consecutive_skips", R"({"precision": {"max_consecutive_skips": 2.5}})");
+    addBadRow("precision.max_consecutive_skips", R"({"precision": {"max_consecutive_skips": 2e9}})");
     addBadRow("training.eval_every", R"({"training": {"eval_every": -1}})");
     addBadRow("training.histogram_every", R"({"training": {"histogram_every": -1}})");
     addBadRow("training.loss", R"({"training": {"loss": "hinge"}})");

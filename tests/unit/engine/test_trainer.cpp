@@ -237,6 +237,38 @@ class TestTrainer : public QObject {
     QCOMPARE(r.evals.back().step, std::int64_t{13});  // a final eval at the last step
   }
 
+  // max_steps > 0 is exactly that many steps, epochs ignored: 45 steps with epochs = 3
+  // (30) runs 4.5 epochs; the first 30 steps are those of the 3-epoch run, evals come at
+  // each epoch's end and at the last step, and the schedule spans the real total.
+  void maxStepsExtendsTheRun() {
+    Recorder three, longer, one;
+    const RunConfig base = spiralsConfig();
+    runOnce(base, three);
+    RunConfig cfg = base;
+    cfg.training.max_steps = 45;
+    const RunSummary s = runOnce(cfg, longer);
+    QVERIFY2(s.status == RunStatus::Completed, s.error.c_str());
+    QCOMPARE(longer.info.total_steps, std::int64_t{45});
+    QCOMPARE(longer.steps.size(), std::size_t{45});
+    QCOMPARE(s.steps, std::int64_t{45});
+    for (std::size_t i = 0; i < three.steps.size(); ++i) QVERIFY(longer.steps[i].loss == three.steps[i].loss);
+    QCOMPARE(longer.steps.back().epoch, 4);
+    std::vector<std::int64_t> at;
+    for (const auto& e : longer.evals) at.push_back(e.step);
+    QCOMPARE(at, (std::vector<std::int64_t>{10, 20, 30, 40, 45}));
+    cfg.training.epochs = 1;  // ignored
+    runOnce(cfg, one);
+    QCOMPARE(one.steps.size(), std::size_t{45});
+    QVERIFY(one.steps.back().loss == longer.steps.back().loss);
+
+    Recorder cosine;
+    cfg.schedule.kind = ScheduleKind::Cosine;
+    runOnce(cfg, cosine);
+    QCOMPARE(cosine.steps.size(), std::size_t{45});
+    QCOMPARE(cosine.steps.back().lr, learningRateAt(cfg.schedule, cfg.lr, 44, 45));
+    QVERIFY(cosine.steps.back().lr < 0.01 * cfg.lr);  // the cosine reached its end, not 2/3 of it
+  }
+
   void cancelFromAnotherThread() {
     RunConfig cfg = spiralsConfig();
     cfg.training.epochs = 1000;  // far more than the test lets it run
@@ -268,7 +300,15 @@ class TestTrainer : public QObject {
     Recorder r;
     StepGate gate;
     gate.install(r, 2);
+    // When step 3's record reached the observer, on the test's own clock.
+    std::chrono::steady_clock::time_point step3_seen;
+    auto hook = r.step_hook;
+    r.step_hook = [&](const StepRecord& rec) {
+      if (rec.step == 3) step3_seen = std::chrono::steady_clock::now();
+      hook(rec);
+    };
     RunSummary summary;
+    const auto started = std::chrono::steady_clock::now();
     std::thread worker([&] { summary = trainer.run(r); });
     const bool reached = gate.reached.get_future().wait_for(20s) == std::future_status::ready;
     trainer.setPaused(true);
@@ -281,6 +321,8 @@ class TestTrainer : public QObject {
     const bool still_paused = trainer.isPaused();
     trainer.setPaused(false);
     worker.join();
+    const double outside_ms = std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - started).count();
+    const double to_step3_ms = std::chrono::duration<double, std::milli>(step3_seen - started).count();
     QVERIFY(reached);
     QVERIFY(paused);
     QVERIFY(still_paused);
@@ -298,6 +340,16 @@ class TestTrainer : public QObject {
         around.push_back(what);
     }
     QCOMPARE(around, (std::vector<std::string>{"step", "event:paused", "event:resumed"}));
+    // The pause (at least the 150 ms slept above) is not training time: the run's clock
+    // stood still. Both bounds nest inside what this thread measured, so they hold
+    // however slow the machine is; with the pause counted, each would exceed it by 150 ms.
+    const auto resumed = r.eventsOf(EventKind::Resumed);
+    QCOMPARE(resumed.size(), std::size_t{1});
+    QVERIFY2(resumed[0].value >= 0.150, qPrintable(QString("pause %1 s").arg(resumed[0].value)));
+    QVERIFY2(summary.wall_time_s * 1000 + 150 <= outside_ms,
+             qPrintable(QString("wall %1 ms, measured %2 ms").arg(summary.wall_time_s * 1000).arg(outside_ms)));
+    QVERIFY2(r.steps[2].wall_ms + 150 <= to_step3_ms,
+             qPrintable(QString("step 3 at %1 ms, seen at %2 ms").arg(r.steps[2].wall_ms).arg(to_step3_ms)));
   }
 
   void badDatasetPathFailsNamingTheFolder() {
@@ -374,6 +426,80 @@ class TestTrainer : public QObject {
       if (!inserted) QVERIFY2(it->second.bins == h.bins, qPrintable(QString::fromStdString(h.tensor)));
     }
     QVERIFY(weight_histograms > 6);
+  }
+
+  // Every gradient overflows fp16 even unscaled (loss weight 1e30): tf-keras backs off
+  // from 2^15 to its floor 1 in 15 steps and keeps skipping; at the 20th skipped step in a
+  // row the run ends `diverged`. PyTorch's scaler has no floor: with a loss weight of
+  // 1e300 even 2^-149 x 1e300 overflows, so it halves down to 0 (step 166), where the
+  // unscale's 0 x inf = NaN keeps every step skipped: diverged there. (At 1e30 it finds a
+  // scale around 2^-81 that fits and trains on, which is no collapse.)
+  void collapsedDynamicScaleDiverges() {
+    RunConfig cfg = spiralsConfig();
+    cfg.precision.mode = PrecisionMode::FP16Amp;
+    cfg.precision.scaler = defaultScalerConfig(ScalerFlavour::TfKeras);
+    cfg.precision.max_consecutive_skips = 20;
+    cfg.training.loss_weight = 1e30;
+    cfg.training.epochs = 30;
+    Recorder r;
+    const RunSummary s = runOnce(cfg, r);
+    QCOMPARE(QString(runStatusName(s.status)), QString("diverged"));
+    QCOMPARE(r.steps.size(), std::size_t{20});
+    for (const auto& st : r.steps) QVERIFY(st.skipped);
+    QCOMPARE(r.steps.back().scale_after, 1.0);
+    QCOMPARE(s.error, std::string("loss scale collapsed to 2^0 after 20 consecutive skipped steps: "
+                                  "every gradient overflows, even unscaled"));
+    const auto diverged = r.eventsOf(EventKind::Diverged);
+    QCOMPARE(diverged.size(), std::size_t{1});
+    QCOMPARE(diverged[0].step, std::int64_t{20});
+    QVERIFY(!r.hasEvent(EventKind::RunFinished));
+
+    cfg.precision.scaler = defaultScalerConfig(ScalerFlavour::PyTorch);
+    cfg.precision.max_consecutive_skips = 50;  // the default
+    cfg.training.loss_weight = 1e300;
+    Recorder p;
+    const RunSummary sp = runOnce(cfg, p);
+    QCOMPARE(QString(runStatusName(sp.status)), QString("diverged"));
+    QCOMPARE(p.steps.size(), std::size_t{166});
+    QCOMPARE(p.steps.back().scale_after, 0.0);
+    QVERIFY2(sp.error.find("loss scale collapsed to 0 after 166 consecutive skipped steps") == 0, sp.error.c_str());
+  }
+
+  // A static scale that skips every step is what lesson 2 shows: the run completes, with
+  // one Warning at the max_consecutive_skips-th skipped step in a row.
+  void staticScaleSkippingEveryStepWarnsOnce() {
+    RunConfig cfg = spiralsConfig();
+    cfg.precision.mode = PrecisionMode::FP16Amp;
+    cfg.precision.scaler = defaultScalerConfig(ScalerFlavour::Static);
+    cfg.precision.scaler.init_scale = 16777216.0;
+    cfg.precision.max_consecutive_skips = 8;
+    Recorder r;
+    const RunSummary s = runOnce(cfg, r);
+    QVERIFY2(s.status == RunStatus::Completed, s.error.c_str());
+    QCOMPARE(s.skipped_steps, std::int64_t{30});
+    const auto warnings = r.eventsOf(EventKind::Warning);
+    QCOMPARE(warnings.size(), std::size_t{1});
+    QCOMPARE(warnings[0].step, std::int64_t{8});
+    QVERIFY2(warnings[0].text.find("static loss scale 2^24: 8 consecutive steps skipped") == 0,
+             warnings[0].text.c_str());
+  }
+
+  // The thread count changes OpenBLAS's reduction order, so the stored config holds the
+  // number the run used, not 0; re-running that stored config reproduces the run.
+  void storedConfigHoldsTheThreadCountUsed() {
+    RunConfig cfg = spiralsConfig();
+    cfg.training.threads = 0;  // all cores
+    cfg.training.epochs = 1;
+    Recorder a;
+    runOnce(cfg, a);
+    const RunConfig stored = RunConfig::fromJsonText(a.info.config_json);
+    QVERIFY2(stored.training.threads >= 1, a.info.config_json.c_str());
+    QCOMPARE(a.info.device, "cpu (" + std::to_string(stored.training.threads) + " threads)");
+    Recorder b;
+    runOnce(stored, b);
+    QCOMPARE(b.info.config_json, a.info.config_json);
+    QCOMPARE(b.steps.size(), a.steps.size());
+    for (std::size_t i = 0; i < a.steps.size(); ++i) QVERIFY(a.steps[i].loss == b.steps[i].loss);
   }
 
   // A scripted overflow pattern: a PyTorch scaler starting at 2^24 with growth after

@@ -524,6 +524,21 @@ class TestLossScaler : public QObject {
     QVERIFY(trace[0].found_inf && !trace[1].found_inf && trace[2].found_inf && !trace[3].found_inf);
     QVERIFY(simulateScaler(cfg, 0, {}).empty());
   }
+
+  // Where one more back-off would not lower the scale (the collapse rule's floor): 0,
+  // min_scale, and the fp32 rounding floor of a backoff factor close to 1.
+  void floorIsWhereBackingOffStops() {
+    ScalerConfig pt = defaultScalerConfig(ScalerFlavour::PyTorch);
+    QVERIFY(scalerAtFloor(0.0f, pt));
+    QVERIFY(!scalerAtFloor(1.0f, pt));
+    QVERIFY(!scalerAtFloor(std::ldexp(1.0f, -149), pt));  // halves to 0 next
+    ScalerConfig tf = defaultScalerConfig(ScalerFlavour::TfKeras);
+    QVERIFY(scalerAtFloor(1.0f, tf));  // min_scale 1
+    QVERIFY(!scalerAtFloor(2.0f, tf));
+    pt.backoff_factor = 0.9;  // 2^-149 x 0.9 rounds back to 2^-149
+    QVERIFY(scalerAtFloor(std::ldexp(1.0f, -149), pt));
+    QVERIFY(!scalerAtFloor(std::ldexp(1.0f, -140), pt));
+  }
 };
 
 QTEST_APPLESS_MAIN(TestLossScaler)

@@ -35,7 +35,11 @@ std::int64_t writeRun(const std::string& path, const std::string& name, const st
                       double wall_s, int overflow_events) {
   RunWriter w(path);
   w.onRunStarted(test::syntheticRunInfo(name, mode));
-  for (int s = 1; s <= 50; ++s) w.onStep(test::syntheticStep(s, s * 10.0));
+  for (int s = 1; s <= 50; ++s) {
+    StepRecord step = test::syntheticStep(s, s * 10.0);
+    step.step_time_ms = wall_s * 20.0;  // `runs compare` times steps, not whole runs
+    w.onStep(step);
+  }
   for (int i = 0; i < overflow_events; ++i)
     w.onEvent({i + 1, EventKind::Overflow, 65536, "overflow", 0});
   EvalRecord e{50, 0, 0.3, 0.9, 0.35, 0.875, 500};
@@ -48,6 +52,7 @@ std::int64_t writeRun(const std::string& path, const std::string& name, const st
   s.wall_time_s = wall_s;
   s.skipped_steps = 1;
   s.final_scale = 32768;
+  s.device = "cpu (2 threads)";  // computed memory: shown as an estimate
   w.onRunFinished(s);
   return w.runId();
 }
@@ -90,7 +95,8 @@ class TestRunsCli : public QObject {
     const CliResult r = cli({"runs", "--db", db(), "show", "2"});
     QCOMPARE(r.code, 0);
     for (const char* s : {"fp16 fast", "dataset.kind = spirals", "model.hidden = [64,64]",
-                          "Events: 3", "overflow 3", "val_accuracy", "grad_norm", "87.50%"})
+                          "Events: 3", "overflow 3", "val_accuracy", "grad_norm", "87.50%",
+                          "peak memory (estimate)"})
       QVERIFY2(r.out.contains(s), qPrintable(r.out));
     const CliResult missing = cli({"runs", "--db", db(), "show", "99"});
     QVERIFY(missing.code != 0);
@@ -102,7 +108,8 @@ class TestRunsCli : public QObject {
     const CliResult r = cli({"runs", "--db", db(), "compare", "1", "2"});
     QCOMPARE(r.code, 0);
     for (const char* s : {"final acc", "best acc", "final loss", "speedup", "overflows",
-                          "final scale", "2.50x", "1.00x", "90.00%", "32768"})
+                          "final scale", "2.50x (2.50-2.50)", "1.00x", "90.00%", "32768",
+                          "ms/step", "200.000", "80.000"})
       QVERIFY2(r.out.contains(s), qPrintable(r.out));
   }
 
