@@ -59,6 +59,7 @@ MemoryEstimate estimateMemory(const ModelPlan& plan, std::int64_t train_batch, s
       for (int k = 0; k < sizes.optimizer_states; ++k)
         t.add(p.name + " optimizer state " + std::to_string(k + 1), n, 4);
       if (sizes.gemm_scratch && !p.keep_fp32) t.add(p.name + " TF32 copy", n, 4);
+      if (sizes.gradient_snapshot) t.add(p.name + " gradient snapshot", n, 4);
     }
     t.add(l.name + " running statistics", l.buffer_elements, 4);
   }

@@ -22,6 +22,8 @@ struct ElementSizes {
   bool gemm_scratch = false;   // TF32 on the CPU: GEMM/conv inputs are rounded into copies
   bool layer_buffers = false;  // the CPU layers' own per-element buffers (pool indices,
                                // dropout masks, batch-norm normalised inputs)
+  bool gradient_snapshot = false;  // the low-format gradients are copied aside while the
+                                   // FP32 ghost histograms run a second backward pass
 };
 
 struct MemoryItem {

@@ -44,6 +44,7 @@ ElementSizes hostElementSizes(const RunConfig& cfg) {
   s.optimizer_states = optimizerStates(cfg.optimizer);
   s.gemm_scratch = policy.gemm_input == Format::TF32;
   s.layer_buffers = true;
+  s.gradient_snapshot = policy.low_precision() && cfg.training.histogram_every > 0;
   return s;
 }
 

@@ -90,6 +90,17 @@ class TestMemoryEstimate : public QObject {
              std::int64_t{68 + 34 + 34 + 2 * 12 * 16 * 2});
   }
 
+  void hostFigureCountsTheGhostHistogramCopies() {
+    // Low-precision histogram steps copy every gradient aside for the FP32 ghost pass.
+    RunConfig cfg = spirals({3});
+    cfg.precision.mode = PrecisionMode::FP16Amp;
+    const ModelPlan plan = planModelFor(cfg, {2}, 2);
+    cfg.training.histogram_every = 0;
+    const std::int64_t without = hostMemoryEstimate(cfg, plan).total;
+    cfg.training.histogram_every = 50;
+    QCOMPARE(hostMemoryEstimate(cfg, plan).total - without, std::int64_t{17 * 4});
+  }
+
   void saysWhichTensorIsTooBig() {
     RunConfig cfg = spirals({65536, 65536, 65536});
     const ModelPlan plan = planModelFor(cfg, {2}, 3);
