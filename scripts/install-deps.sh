@@ -1,5 +1,6 @@
 #!/usr/bin/env bash
-# Installs the Debian 12 packages HalfLab needs, only if any is missing.
+# Installs the Debian 12 packages HalfLab needs, only if any is missing. clang-14 with its
+# fuzzer runtime and OpenMP builds the libFuzzer harnesses (tests/fuzz, a slow test).
 set -euo pipefail
 packages=(
   build-essential cmake ninja-build pkg-config
@@ -7,6 +8,7 @@ packages=(
   libsqlitecpp-dev libsqlite3-dev sqlite3 nlohmann-json3-dev libcli11-dev
   libopenblas-dev libdnnl-dev zlib1g-dev dataset-fashion-mnist
   xvfb xauth
+  clang-14 libclang-rt-14-dev libomp-14-dev
 )
 missing=()
 for p in "${packages[@]}"; do

@@ -10,6 +10,8 @@
 
 #include "storage/output_file.hpp"
 
+#include "engine/json/bounded_json.hpp"
+
 namespace halflab {
 namespace {
 
@@ -117,7 +119,7 @@ nlohmann::json runsToJson(const RunStore& store, const std::vector<std::int64_t>
     j["app_version"] = r.app_version;
     j["tags"] = r.tags;
     j["notes"] = r.notes;
-    auto config = nlohmann::json::parse(r.config_json, nullptr, false);
+    auto config = parseBoundedJsonOrDiscarded(r.config_json);
     j["config"] = config.is_discarded() ? nlohmann::json(r.config_json) : config;
     j["summary"] = r.summary ? summaryToJson(*r.summary) : nlohmann::json(nullptr);
     nlohmann::json series = nlohmann::json::object();

@@ -18,6 +18,7 @@
 #include <nlohmann/json.hpp>
 #include <sqlite3.h>
 
+#include "engine/json/bounded_json.hpp"
 #include "storage/config_params.hpp"
 #include "storage/process_identity.hpp"
 #include "storage/store_error.hpp"
@@ -226,7 +227,7 @@ struct RunWriter::Impl {
     const std::int64_t id = db->getLastInsertRowid();
 
     // Params: a config that is not JSON is still stored verbatim, just not flattened.
-    const auto config = nlohmann::json::parse(info.config_json, nullptr, false);
+    const auto config = parseBoundedJsonOrDiscarded(info.config_json);
     if (!config.is_discarded()) {
       for (const auto& [key, value] : flattenConfigJson(config)) {
         insert_param->bind(1, id);

@@ -12,6 +12,7 @@
 #include <nlohmann/json.hpp>
 #include <qcustomplot.h>
 
+#include "engine/json/bounded_json.hpp"
 #include "plots/halflab_plot.hpp"
 #include "storage/run_export.hpp"
 #include "ui/comparison.hpp"
@@ -122,7 +123,7 @@ QString exportComparisonHtml(const RunStore& store, const QList<qint64>& run_ids
   }
   s << "<h2>Configurations</h2>\n";
   for (const RunRow& run : runs) {
-    const auto cfg = nlohmann::json::parse(run.config_json, nullptr, false);
+    const auto cfg = parseBoundedJsonOrDiscarded(run.config_json);
     s << "<h3>" << htmlEscape(QString::fromStdString(run.name)) << " #" << run.id << "</h3>\n<pre>"
       << htmlEscape(QString::fromStdString(cfg.is_discarded() ? run.config_json : cfg.dump(2))) << "</pre>\n";
     if (run.summary && !run.summary->error.empty())

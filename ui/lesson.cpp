@@ -7,6 +7,8 @@
 #include <QFileInfo>
 #include <nlohmann/json.hpp>
 
+#include "engine/json/bounded_json.hpp"
+
 // Q_INIT_RESOURCE must be used outside any namespace; the .qrc lives in a static library,
 // so nothing pulls it in unless it is initialised explicitly.
 static void initHalflabResourcesOnce() {
@@ -25,9 +27,11 @@ Lesson parseLesson(const QByteArray& bytes, const QString& source) {
   const std::string where = source.toStdString();
   nlohmann::json j;
   try {
-    j = nlohmann::json::parse(bytes.toStdString());
-  } catch (const nlohmann::json::parse_error& e) {
-    throw std::runtime_error(where + ": not valid JSON: " + e.what());
+    j = parseBoundedJson(bytes.toStdString());
+  } catch (const nlohmann::json::exception& e) {
+    throw std::runtime_error(where + ": not valid JSON: " + describeJsonError(e));
+  } catch (const JsonTooDeep& e) {
+    throw std::runtime_error(where + ": " + e.what());
   }
   if (!j.is_object()) throw std::runtime_error(where + ": a lesson must be a JSON object");
   for (const auto& [key, value] : j.items())

@@ -8,6 +8,7 @@
 
 #include "app/cli/exit_codes.hpp"
 #include "app/cli/flag_values.hpp"
+#include "engine/json/bounded_json.hpp"
 
 namespace halflab::cli {
 
@@ -76,9 +77,11 @@ json ConfigOptions::mergedJson() const {
     std::stringstream ss;
     ss << in.rdbuf();
     try {
-      j = json::parse(ss.str());
+      j = parseBoundedJson(ss.str());
     } catch (const json::exception& e) {  // parse errors and number overflow (1e400)
-      usageError("--config " + config_file + ": not valid JSON: " + plainJsonMessage(e));
+      usageError("--config " + config_file + ": not valid JSON: " + describeJsonError(e));
+    } catch (const JsonTooDeep& e) {
+      usageError("--config " + config_file + ": " + e.what());
     }
     if (!j.is_object()) usageError("--config " + config_file + ": must hold a JSON object");
   }
@@ -127,12 +130,14 @@ json ConfigOptions::mergedJson() const {
     const std::string text = s.substr(eq + 1);
     json v;
     try {
-      v = json::parse(text);
+      v = parseBoundedJson(text);
     } catch (const json::out_of_range&) {  // 1e400: a number, just too big
-      usageError("--set " + section + "." + key + ": " + text.substr(0, 60) +
+      usageError("--set " + cutForMessage(section + "." + key) + ": " + cutForMessage(text) +
                  " is out of range for a number (magnitudes from about 2.2e-308 to 1.8e308)");
     } catch (const json::exception&) {
       v = text;  // a bare word is a string
+    } catch (const JsonTooDeep& e) {
+      usageError("--set " + cutForMessage(section + "." + key) + ": " + e.what());
     }
     put(section, key, v);
   }

@@ -18,6 +18,7 @@
 #include "app/cli/flag_values.hpp"
 #include "app/cli/std_output.hpp"
 #include "app/cli/terminal_text.hpp"
+#include "engine/json/bounded_json.hpp"
 #include "engine/stats/step_timing.hpp"
 #include "storage/default_path.hpp"
 #include "storage/output_guard.hpp"
@@ -221,7 +222,7 @@ void showRun(const RunsArgs& a) {
 
   std::cout << "Config\n";
   if (a.full_config) {
-    const auto j = nlohmann::json::parse(r.config_json, nullptr, false);
+    const auto j = parseBoundedJsonOrDiscarded(r.config_json);
     // dump() escapes control characters inside strings; a config that is not JSON is not.
     std::cout << (j.is_discarded() ? printable(r.config_json)
                                    : j.dump(2, ' ', false, nlohmann::json::error_handler_t::replace))

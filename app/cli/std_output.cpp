@@ -43,8 +43,10 @@ class CheckedStdoutBuf : public std::streambuf {
 }  // namespace
 
 void installCheckedStdout() {
-  static CheckedStdoutBuf buf;
-  std::cout.rdbuf(&buf);
+  // Never destroyed: std::ios_base::Init's destructors (one per library that includes
+  // <iostream>, e.g. libdnnl) flush std::cout after this file's statics are gone.
+  static CheckedStdoutBuf* const buf = new CheckedStdoutBuf;
+  std::cout.rdbuf(buf);
 }
 
 void printOut(const char* format, ...) {

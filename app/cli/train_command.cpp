@@ -105,6 +105,13 @@ RunOutcome runOne(const RunConfig& cfg, std::shared_ptr<const DataSplit> data, c
                   RunWriter* writer, OutputFile* jsonl, StepTimes* times = nullptr) {
   Trainer trainer(cfg);
   if (data) trainer.setData(std::move(data));
+  try {
+    trainer.prepare();  // before anything large is allocated
+  } catch (const ConfigError& e) {
+    throw CLI::RuntimeError(e.what(), kExitUsage);  // the model does not fit the data or the memory
+  } catch (const std::exception&) {
+    // A data problem: run() reports it as a failed run.
+  }
   ProgressReporter progress(a.quiet);
   ObserverList observers;
   observers.add(&progress);

@@ -54,6 +54,10 @@ void gatherBatch(const Dataset& d, const std::int64_t* idx, std::int64_t n, Tens
   const std::int64_t count = d.count();
   const std::int64_t sample = d.sampleSize();
   Shape shape = sampleShape(d);
+  if (count > 0 && (shapeSize(shape) != sample || static_cast<std::int64_t>(d.labels.size()) < count))
+    throw std::invalid_argument("gatherBatch: " + d.name + " holds " + std::to_string(d.inputs.data.size()) +
+                                " values and " + std::to_string(d.labels.size()) + " labels for shape " +
+                                shapeToString(d.inputs.shape));
   shape.insert(shape.begin(), n);
   x.reshapeTo(shape);
   y.resize(static_cast<std::size_t>(n));

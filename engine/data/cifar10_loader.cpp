@@ -8,6 +8,7 @@
 
 #include "engine/data/compressed_file.hpp"
 #include "engine/data/loaders.hpp"
+#include "engine/tensor/memory_budget.hpp"
 
 namespace halflab {
 namespace {
@@ -18,10 +19,21 @@ constexpr std::size_t kPixelBytes = kChannels * kSide * kSide;
 constexpr std::size_t kRecordBytes = 1 + kPixelBytes;
 constexpr int kClasses = 10;
 
+// An official batch holds 10,000 records (30,730,000 bytes). A batch file may hold ten
+// times that; anything bigger is refused before it is inflated further (a gzip bomb).
+constexpr std::size_t kOfficialBatchRecords = 10000;
+constexpr std::size_t kMaxBatchRecords = 10 * kOfficialBatchRecords;
+constexpr std::size_t kMaxBatchBytes = kMaxBatchRecords * kRecordBytes;
+
 // Appends the records of one batch file to `d`.
 void appendCifarBatch(const std::string& path, Dataset& d) {
   CompressedFile file(path);
-  const std::vector<std::uint8_t> bytes = file.readAll();
+  const std::vector<std::uint8_t> bytes = file.readAll(kMaxBatchBytes + 1);
+  if (bytes.size() > kMaxBatchBytes)
+    throw DataError(path + ": more than " + std::to_string(kMaxBatchBytes) + " bytes (" +
+                    std::to_string(kMaxBatchRecords) + " records), the limit for one batch file (an " +
+                    "official CIFAR-10 batch holds " + std::to_string(kOfficialBatchRecords) + " records, " +
+                    std::to_string(kOfficialBatchRecords * kRecordBytes) + " bytes)");
   if (file.endedEarly()) throw DataError(path + ": truncated gzip stream");
   if (bytes.size() % kRecordBytes != 0)
     throw DataError(path + ": size " + std::to_string(bytes.size()) +
@@ -29,10 +41,17 @@ void appendCifarBatch(const std::string& path, Dataset& d) {
                     std::to_string(bytes.size() / kRecordBytes) + " records and " +
                     std::to_string(bytes.size() % kRecordBytes) + " bytes left over)");
 
+  const std::size_t records = bytes.size() / kRecordBytes;
+  const MemoryBudget budget = availableMemory();
+  const auto needed = static_cast<std::int64_t>(records * kPixelBytes * sizeof(float));  // <= 1.2 GB
+  if (budget.bytes >= 0 && needed > budget.bytes)
+    throw DataError(path + ": " + std::to_string(records) + " records need " + formatBytes(needed) +
+                    " as floats, but only " + formatBytes(budget.bytes) + " of memory is available (" +
+                    budget.source + ")");
+
   std::array<float, 256> to_unit{};
   for (int v = 0; v < 256; ++v) to_unit[static_cast<std::size_t>(v)] = static_cast<float>(v / 255.0);
 
-  const std::size_t records = bytes.size() / kRecordBytes;
   const std::size_t first = d.labels.size();
   d.labels.resize(first + records);
   d.inputs.data.resize((first + records) * kPixelBytes);
@@ -82,7 +101,19 @@ DataSplit loadCifar10Folder(const std::string& dir) {
   appendCifarBatch(test_file.string(), split.test);
   if (split.train.labels.empty()) throw DataError(folder.string() + ": the training batches hold no records");
   if (split.test.labels.empty()) throw DataError(test_file.string() + ": holds no records");
+  requireWellFormed(split.train);
+  requireWellFormed(split.test);
   return split;
+}
+
+Dataset loadCifar10Batch(const std::string& path, const std::string& name) {
+  Dataset d;
+  d.name = name;
+  d.num_classes = kClasses;
+  d.inputs.shape = {0, kChannels, kSide, kSide};
+  appendCifarBatch(path, d);
+  requireWellFormed(d);
+  return d;
 }
 
 }  // namespace halflab

@@ -93,27 +93,32 @@ std::size_t CompressedFile::read(void* dst, std::size_t n) {
   return total;
 }
 
-std::vector<std::uint8_t> CompressedFile::readAll() {
+std::vector<std::uint8_t> CompressedFile::readAll(std::size_t max_bytes) {
   std::vector<std::uint8_t> bytes;
   std::size_t used = 0;
-  for (;;) {
-    bytes.resize(used + kChunkBytes);
-    const std::size_t got = read(bytes.data() + used, kChunkBytes);
+  std::size_t chunk = std::size_t{64} << 10;  // grows to kChunkBytes: small files stay cheap
+  while (used < max_bytes) {
+    const std::size_t want = std::min(chunk, max_bytes - used);
+    bytes.resize(used + want);
+    const std::size_t got = read(bytes.data() + used, want);
     used += got;
-    if (got < kChunkBytes) break;
+    if (got < want) break;
+    chunk = std::min(2 * chunk, kChunkBytes);
   }
   bytes.resize(used);
   return bytes;
 }
 
-std::uint64_t CompressedFile::countRemaining() {
+std::uint64_t CompressedFile::countRemaining(std::uint64_t limit) {
   std::vector<unsigned char> sink(std::size_t{1} << 16);
   std::uint64_t total = 0;
-  for (;;) {
-    const std::size_t got = read(sink.data(), sink.size());
+  while (total < limit) {
+    const auto want = static_cast<std::size_t>(std::min<std::uint64_t>(sink.size(), limit - total));
+    const std::size_t got = read(sink.data(), want);
     total += got;
-    if (got < sink.size()) return total;
+    if (got < want) break;
   }
+  return total;
 }
 
 }  // namespace halflab

@@ -21,10 +21,12 @@ class CompressedFile {
   // Reads up to `n` bytes; fewer only when the data ends (or the gzip stream is cut
   // short, see endedEarly()). Throws DataError on corrupt gzip data.
   std::size_t read(void* dst, std::size_t n);
-  // Reads everything that is left.
-  std::vector<std::uint8_t> readAll();
-  // Reads and discards the rest, returning how many bytes there were.
-  std::uint64_t countRemaining();
+  // Reads what is left, but never more than `max_bytes`: a gzip bomb stops there. Ask for
+  // one byte more than the largest size allowed to tell "too big" from "exactly the limit".
+  std::vector<std::uint8_t> readAll(std::size_t max_bytes);
+  // Reads and discards the rest, returning how many bytes there were, but stops counting
+  // at `limit` (a result of `limit` means "at least that many").
+  std::uint64_t countRemaining(std::uint64_t limit);
 
   bool isGzip() const { return gzip_; }
   // True when a gzip stream stopped before its end marker (a truncated download).

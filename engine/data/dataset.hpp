@@ -25,6 +25,13 @@ struct Dataset {
   std::int64_t sampleSize() const { return count() ? inputs.size() / count() : 0; }
 };
 
+// Inputs of rank >= 2 whose element count equals the shape's product (checked, no
+// overflow): what every loop indexing by the shape relies on. Throws DataError naming the set.
+void requireInputsMatchShape(const Dataset& d);
+// The single check every loader's result goes through: requireInputsMatchShape, one label
+// per sample, and every label in [0, num_classes).
+void requireWellFormed(const Dataset& d);
+
 struct DataSplit {
   Dataset train;
   Dataset test;

@@ -12,14 +12,14 @@ struct ChannelLayout {
   std::int64_t samples = 0, channels = 0, spatial = 0;
 };
 
+// The loops below index data by this layout, so the shape must describe the data exactly.
 ChannelLayout layoutOf(const Dataset& d) {
+  requireInputsMatchShape(d);
   ChannelLayout l;
   const Shape& s = d.inputs.shape;
-  if (s.size() < 2) throw DataError(d.name + ": inputs need at least 2 dimensions for channel statistics (shape " + shapeToString(s) + ")");
   l.samples = s[0];
   l.channels = s[1];
-  l.spatial = 1;
-  for (std::size_t i = 2; i < s.size(); ++i) l.spatial *= s[i];
+  l.spatial = shapeSize(Shape(s.begin() + 2, s.end()));
   return l;
 }
 
@@ -74,6 +74,7 @@ void normalizeChannels(Dataset& d, const std::vector<std::pair<float, float>>& s
 
 void truncateDataset(Dataset& d, std::int64_t limit) {
   if (limit < 0) throw DataError(d.name + ": sample limit must be >= 0 (got " + std::to_string(limit) + ")");
+  requireInputsMatchShape(d);
   if (limit == 0 || limit >= d.count()) return;
   const std::int64_t sample = d.sampleSize();
   d.inputs.shape[0] = limit;

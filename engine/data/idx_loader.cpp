@@ -12,6 +12,7 @@
 
 #include "engine/data/compressed_file.hpp"
 #include "engine/data/loaders.hpp"
+#include "engine/tensor/memory_budget.hpp"
 
 namespace halflab {
 namespace {
@@ -33,11 +34,34 @@ std::string hex32(std::uint32_t v) {
 
 // Receives the payload in chunks as it is inflated, so images are converted to floats
 // while the bytes are still in cache and no whole-file byte buffer is needed. `announced`
-// gets the header's payload size first (validated, but the file may still fall short).
+// gets the header's sizes and payload size first (validated, but the file may still fall
+// short); it may refuse them by throwing.
 struct PayloadSink {
-  std::function<void(std::uint64_t bytes)> announced;
+  std::function<void(const std::vector<std::uint32_t>& sizes, std::uint64_t bytes)> announced;
   std::function<void(const std::uint8_t* bytes, std::size_t n)> consume;
 };
+
+// Trailing bytes are counted only up to here: a gzip bomb after a valid payload is not
+// inflated to learn exactly how big it is.
+constexpr std::uint64_t kTrailingCountLimit = std::uint64_t{1} << 20;
+
+std::string joinSizes(const std::vector<std::uint32_t>& sizes) {
+  std::string out;
+  for (std::uint32_t s : sizes) out += (out.empty() ? "" : " x ") + std::to_string(s);
+  return out;
+}
+
+// Images become 4-byte floats: refuse a header whose pixels cannot fit in memory before
+// inflating anything, rather than dying in the middle of a 16 GiB file.
+void requireMemoryForPixels(const std::string& path, const std::vector<std::uint32_t>& sizes,
+                            std::uint64_t pixel_count) {
+  const MemoryBudget budget = availableMemory();
+  const auto needed = static_cast<std::int64_t>(pixel_count * sizeof(float));  // <= 2^36
+  if (budget.bytes >= 0 && needed > budget.bytes)
+    throw DataError(path + ": the header announces " + joinSizes(sizes) + " images, " + formatBytes(needed) +
+                    " as floats, but only " + formatBytes(budget.bytes) + " of memory is available (" +
+                    budget.source + ")");
+}
 
 // Reads one IDX file of `expected_dims` dimensions and returns its sizes; `what` names
 // the items ("images", "labels") in messages.
@@ -66,22 +90,33 @@ std::vector<std::uint32_t> readIdx(const std::string& path, int expected_dims, c
     throw DataError(path + ": truncated: the file ends inside the IDX header");
 
   std::vector<std::uint32_t> sizes;
-  std::uint64_t payload_bytes = 1;
   for (int d = 0; d < expected_dims; ++d) {
     const std::uint32_t size = readBigEndian32(size_bytes.data() + 4 * d);
     if (size == 0)
       throw DataError(path + ": the header says dimension " + std::to_string(d) + " has size 0 (no " +
                       what + ")");
     sizes.push_back(size);
-    payload_bytes *= size;  // at most 3 x 32 bits: checked below before use
   }
-  const std::uint64_t item_bytes = payload_bytes / sizes[0];
-  constexpr std::uint64_t kMaxPayload = std::uint64_t{1} << 34;  // 16 GiB: a broken header
-  if (item_bytes > (std::uint64_t{1} << 24) || payload_bytes > kMaxPayload)
-    throw DataError(path + ": implausible sizes in the header (" + std::to_string(payload_bytes) +
-                    " bytes of " + what + ")");
+  // Three 32-bit sizes multiply to as much as 96 bits: every product is checked, so a
+  // header whose product wraps past 2^64 to a tiny payload is refused, not trusted.
+  const std::string implausible = path + ": implausible sizes in the header (" + joinSizes(sizes) + " " + what;
+  std::uint64_t item_bytes = 1;  // one image (rows x cols) or one label
+  for (std::size_t d = 1; d < sizes.size(); ++d)
+    if (__builtin_mul_overflow(item_bytes, std::uint64_t{sizes[d]}, &item_bytes))
+      throw DataError(implausible + ": the product overflows 64 bits)");
+  std::uint64_t payload_bytes = 0;
+  if (__builtin_mul_overflow(item_bytes, std::uint64_t{sizes[0]}, &payload_bytes))
+    throw DataError(implausible + ": the product overflows 64 bits)");
+  constexpr std::uint64_t kMaxItem = std::uint64_t{1} << 24;     // 16 MiB per image
+  constexpr std::uint64_t kMaxPayload = std::uint64_t{1} << 34;  // 16 GiB in all
+  if (item_bytes > kMaxItem)
+    throw DataError(implausible + ": " + std::to_string(item_bytes) + " bytes per item, the limit is " +
+                    std::to_string(kMaxItem) + ")");
+  if (payload_bytes > kMaxPayload)
+    throw DataError(implausible + ": " + std::to_string(payload_bytes) + " bytes of " + what +
+                    ", the limit is " + std::to_string(kMaxPayload) + ")");
 
-  sink.announced(payload_bytes);
+  sink.announced(sizes, payload_bytes);
   std::vector<std::uint8_t> chunk(std::size_t{1} << 20);
   std::uint64_t have = 0;
   while (have < payload_bytes) {
@@ -103,10 +138,11 @@ std::vector<std::uint32_t> readIdx(const std::string& path, int expected_dims, c
     if (file.endedEarly()) msg += " (the gzip stream ends early)";
     throw DataError(msg);
   }
-  const std::uint64_t extra = file.countRemaining();
+  const std::uint64_t extra = file.countRemaining(kTrailingCountLimit);
   if (extra > 0)
-    throw DataError(path + ": " + std::to_string(extra) + " bytes of trailing data after the " +
-                    std::to_string(sizes[0]) + " " + what + " the header announces");
+    throw DataError(path + ": " + (extra >= kTrailingCountLimit ? "at least " : "") + std::to_string(extra) +
+                    " bytes of trailing data after the " + std::to_string(sizes[0]) + " " + what +
+                    " the header announces");
   if (file.endedEarly())
     throw DataError(path + ": truncated gzip stream (the data is complete but the stream ends early)");
   return sizes;
@@ -128,7 +164,8 @@ Dataset loadIdxPair(const std::string& images_path, const std::string& labels_pa
   std::vector<float>& pixels = d.inputs.data;
   const std::vector<std::uint32_t> image_sizes =
       readIdx(images_path, kImageDims, "images",
-              {[&](std::uint64_t bytes) {
+              {[&](const std::vector<std::uint32_t>& sizes, std::uint64_t bytes) {
+                 requireMemoryForPixels(images_path, sizes, bytes);
                  // Reserving only claims address space; a header that overstates the file
                  // costs nothing real, and the cap keeps an absurd one from failing here.
                  pixels.reserve(static_cast<std::size_t>(std::min<std::uint64_t>(bytes, std::uint64_t{1} << 28)));
@@ -139,18 +176,23 @@ Dataset loadIdxPair(const std::string& images_path, const std::string& labels_pa
                  float* dst = pixels.data() + first;
                  for (std::size_t i = 0; i < n; ++i) dst[i] = to_unit[bytes[i]];
                }});
+  auto throwCountMismatch = [&](std::uint32_t labels) {
+    throw DataError(labels_path + ": count mismatch: " + std::to_string(labels) + " labels, but " +
+                    images_path + " holds " + std::to_string(image_sizes[0]) + " images");
+  };
   std::vector<std::uint8_t> label_bytes;
   const std::vector<std::uint32_t> label_sizes =
       readIdx(labels_path, kLabelDims, "labels",
-              {[&](std::uint64_t bytes) {
+              {[&](const std::vector<std::uint32_t>& sizes, std::uint64_t bytes) {
+                 // Checked before the labels are inflated: a header announcing billions of
+                 // labels for a few images must not be read (a gzip bomb) to be refused.
+                 if (sizes[0] != image_sizes[0]) throwCountMismatch(sizes[0]);
                  label_bytes.reserve(static_cast<std::size_t>(std::min<std::uint64_t>(bytes, std::uint64_t{1} << 28)));
                },
                [&](const std::uint8_t* bytes, std::size_t n) { label_bytes.insert(label_bytes.end(), bytes, bytes + n); }});
 
   const std::int64_t n = image_sizes[0];
-  if (label_sizes[0] != image_sizes[0])
-    throw DataError(labels_path + ": count mismatch: " + std::to_string(label_sizes[0]) +
-                    " labels, but " + images_path + " holds " + std::to_string(n) + " images");
+  if (label_sizes[0] != image_sizes[0]) throwCountMismatch(label_sizes[0]);
 
   d.labels.resize(static_cast<std::size_t>(n));
   int max_label = 0;
@@ -165,6 +207,7 @@ Dataset loadIdxPair(const std::string& images_path, const std::string& labels_pa
   }
   d.num_classes = std::max(max_label + 1, std::min(10, max_classes));
   d.inputs.shape = {n, 1, image_sizes[1], image_sizes[2]};
+  requireWellFormed(d);
   return d;
 }
 

@@ -23,7 +23,11 @@ Dataset loadIdxPair(const std::string& images_path, const std::string& labels_pa
 DataSplit loadIdxFolder(const std::string& dir, const std::string& name);
 // A folder holding data_batch_1..5.bin and test_batch.bin (CIFAR-10 binary version), or
 // its parent holding cifar-10-batches-bin/. Each file may also be gzip-compressed (.gz).
+// A batch file may hold up to 100,000 records (ten official batches); a bigger one, or a
+// gzip stream that inflates beyond that, is refused.
 DataSplit loadCifar10Folder(const std::string& dir);
+// One CIFAR-10 batch file (plain or gzip) -> [N, 3, 32, 32] floats in [0, 1].
+Dataset loadCifar10Batch(const std::string& path, const std::string& name);
 
 // Synthetic 2-D sets ([N, 2] inputs), deterministic in seed and bit-identical across
 // platforms. Sample i has class i % classes. The class geometry does not depend on the

@@ -52,6 +52,7 @@ Dataset makeSpirals(std::int64_t n, int classes, double noise, std::uint64_t see
     const double y = radius * std::sin(angle) + noise * rng.normal();
     setPoint(d, i, x, y, c);
   }
+  requireWellFormed(d);
   return d;
 }
 
@@ -70,6 +71,7 @@ Dataset makeMoons(std::int64_t n, double noise, std::uint64_t seed) {
     y += noise * rng.normal() - 0.25;
     setPoint(d, i, x, y, c);
   }
+  requireWellFormed(d);
   return d;
 }
 
@@ -85,6 +87,7 @@ Dataset makeBlobs(std::int64_t n, int classes, double spread, std::uint64_t seed
     const double y = std::sin(angle) + spread * rng.normal();
     setPoint(d, i, x, y, c);
   }
+  requireWellFormed(d);
   return d;
 }
 

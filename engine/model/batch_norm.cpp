@@ -24,14 +24,14 @@ namespace {
 struct Layout {
   std::int64_t n, c, s;
   explicit Layout(const Shape& sh)
-      : n(sh.at(0)), c(sh.at(1)), s(sh.size() > 2 ? shapeSize(sh) / (sh[0] * sh[1]) : 1) {}
+      : n(sh.at(0)), c(sh.at(1)), s(sh.size() > 2 ? shapeSize(Shape(sh.begin() + 2, sh.end())) : 1) {}
   std::int64_t at(std::int64_t i, std::int64_t ch, std::int64_t j) const { return (i * c + ch) * s + j; }
 };
 }  // namespace
 
 void BatchNorm::forward(const Tensor& x, Tensor& y, ExecContext& ctx) {
+  y.reshapeTo(outputShape(x.shape));  // refuses an input with the wrong channels
   const Layout L(x.shape);
-  y.reshapeTo(x.shape);
   xhat_.resize(x.data.size());
   const float* gamma = gamma_.compute().ptr();
   const float* beta = beta_.compute().ptr();

@@ -1,5 +1,6 @@
 #pragma once
 #include "engine/model/layer.hpp"
+#include "engine/model/shape_inference.hpp"
 
 namespace halflab {
 
@@ -10,12 +11,11 @@ class BatchNorm : public Layer {
  public:
   BatchNorm(std::string name, std::int64_t channels, double momentum = 0.1, double eps = 1e-5);
   std::string name() const override { return name_; }
-  Shape outputShape(const Shape& in) const override { return in; }
+  Shape outputShape(const Shape& in) const override { return batchNormOutputShape(name_, in, channels_); }
   void forward(const Tensor& x, Tensor& y, ExecContext& ctx) override;
   void backward(const Tensor& x, const Tensor& y, const Tensor& dy, Tensor* dx,
                 ExecContext& ctx) override;
   std::vector<Parameter*> parameters() override { return {&gamma_, &beta_}; }
-  std::int64_t bufferElements() const override { return 2 * channels_; }
   const std::vector<float>& runningMean() const { return running_mean_; }
   const std::vector<float>& runningVar() const { return running_var_; }
   double momentum() const { return momentum_; }

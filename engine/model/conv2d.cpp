@@ -3,6 +3,7 @@
 #include <cmath>
 
 #include "engine/model/init.hpp"
+#include "engine/model/shape_inference.hpp"
 
 namespace halflab {
 
@@ -26,8 +27,7 @@ cpu::ConvGeometry Conv2d::geometry(const Shape& in) const {
 }
 
 Shape Conv2d::outputShape(const Shape& in) const {
-  const auto g = geometry(in);
-  return {g.batch, out_c_, g.outH(), g.outW()};
+  return conv2dOutputShape(name_, in, in_c_, out_c_, {kernel_, stride_, padding_});
 }
 
 // The convolutions themselves are strict fp32 (oneDNN). Precision modes act around them:

@@ -1,5 +1,6 @@
 #pragma once
 #include "engine/model/layer.hpp"
+#include "engine/model/shape_inference.hpp"
 
 namespace halflab {
 
@@ -7,9 +8,7 @@ class Flatten : public Layer {
  public:
   explicit Flatten(std::string name) : name_(std::move(name)) {}
   std::string name() const override { return name_; }
-  Shape outputShape(const Shape& in) const override {
-    return {in.at(0), shapeSize(in) / in.at(0)};
-  }
+  Shape outputShape(const Shape& in) const override { return flattenOutputShape(name_, in); }
   void forward(const Tensor& x, Tensor& y, ExecContext&) override {
     y.shape = outputShape(x.shape);
     y.data = x.data;

@@ -20,8 +20,6 @@ class Layer {
   virtual void backward(const Tensor& x, const Tensor& y, const Tensor& dy, Tensor* dx,
                         ExecContext& ctx) = 0;
   virtual std::vector<Parameter*> parameters() { return {}; }
-  // Extra state that is not trained (batch-norm running statistics), for memory figures.
-  virtual std::int64_t bufferElements() const { return 0; }
 };
 
 }  // namespace halflab

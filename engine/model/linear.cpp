@@ -23,7 +23,7 @@ Linear::Linear(std::string name, std::int64_t in, std::int64_t out, std::mt19937
 
 void Linear::forward(const Tensor& x, Tensor& y, ExecContext& ctx) {
   const std::int64_t n = x.dim(0);
-  y.reshapeTo({n, out_});
+  y.reshapeTo(outputShape(x.shape));  // refuses an input of the wrong width
   const float* b = bias_.compute().ptr();
   for (std::int64_t i = 0; i < n; ++i) std::copy(b, b + out_, y.ptr() + i * out_);
   const float* xin = ctx.gemmInput(x, scratch_x_);

@@ -1,5 +1,6 @@
 #pragma once
 #include "engine/model/layer.hpp"
+#include "engine/model/shape_inference.hpp"
 
 namespace halflab {
 
@@ -10,7 +11,7 @@ class Linear : public Layer {
   Linear(std::string name, std::int64_t in, std::int64_t out, std::mt19937_64& rng,
          double gain = 1.0);
   std::string name() const override { return name_; }
-  Shape outputShape(const Shape& in) const override { return {in.at(0), out_}; }
+  Shape outputShape(const Shape& in) const override { return linearOutputShape(name_, in, in_, out_); }
   void forward(const Tensor& x, Tensor& y, ExecContext& ctx) override;
   void backward(const Tensor& x, const Tensor& y, const Tensor& dy, Tensor* dx,
                 ExecContext& ctx) override;

@@ -1,5 +1,6 @@
 #pragma once
 #include "engine/model/layer.hpp"
+#include "engine/model/shape_inference.hpp"
 
 namespace halflab {
 
@@ -9,8 +10,7 @@ class MaxPool2d : public Layer {
       : name_(std::move(name)), kernel_(kernel), stride_(stride) {}
   std::string name() const override { return name_; }
   Shape outputShape(const Shape& in) const override {
-    return {in.at(0), in.at(1), (in.at(2) - kernel_) / stride_ + 1,
-            (in.at(3) - kernel_) / stride_ + 1};
+    return maxPool2dOutputShape(name_, in, {kernel_, stride_, 0});
   }
   void forward(const Tensor& x, Tensor& y, ExecContext& ctx) override;
   void backward(const Tensor& x, const Tensor& y, const Tensor& dy, Tensor* dx,

@@ -39,17 +39,4 @@ Shape Sequential::outputShape(Shape in) const {
   return in;
 }
 
-std::int64_t Sequential::activationElements() const {
-  std::int64_t total = 0;
-  for (const auto& a : acts_)
-    if (!a.shape.empty() && a.shape[0] > 0) total += a.size() / a.shape[0];
-  return total;
-}
-
-std::int64_t Sequential::bufferElements() const {
-  std::int64_t total = 0;
-  for (const auto& l : layers_) total += l->bufferElements();
-  return total;
-}
-
 }  // namespace halflab

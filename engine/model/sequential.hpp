@@ -23,9 +23,6 @@ class Sequential {
   const Tensor& inputGradient(std::size_t i) const { return grads_.at(i); }
   const Tensor& activation(std::size_t i) const { return acts_.at(i); }
   Shape outputShape(Shape in) const;
-  // Elements held per sample in activations (for memory figures).
-  std::int64_t activationElements() const;
-  std::int64_t bufferElements() const;
 
  private:
   std::vector<std::unique_ptr<Layer>> layers_;

@@ -11,4 +11,10 @@ std::string shapeToString(const Shape& s) {
   return out + "]";
 }
 
+void throwShapeSizeError(const Shape& s) {
+  for (const std::int64_t d : s)
+    if (d < 0) throw ShapeError("shape " + shapeToString(s) + " has a negative dimension");
+  throw ShapeError("shape " + shapeToString(s) + ": its element count overflows 64 bits");
+}
+
 }  // namespace halflab

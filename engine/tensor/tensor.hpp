@@ -1,8 +1,10 @@
 #pragma once
 // A dense fp32 host tensor (row-major, NCHW for images). Low-precision values are held
 // as fp32 numbers exactly representable in their format; `format` says which.
+#include <algorithm>
 #include <cstdint>
 #include <numeric>
+#include <stdexcept>
 #include <string>
 #include <vector>
 
@@ -12,10 +14,23 @@ namespace halflab {
 
 using Shape = std::vector<std::int64_t>;
 
-inline std::int64_t shapeSize(const Shape& s) {
-  return std::accumulate(s.begin(), s.end(), std::int64_t{1}, std::multiplies<>());
-}
+// A shape that has no element count: a negative dimension, or a product beyond int64
+// (which, wrapped, would allocate a tiny buffer for a huge shape).
+class ShapeError : public std::invalid_argument {
+ public:
+  using std::invalid_argument::invalid_argument;
+};
+
 std::string shapeToString(const Shape& s);
+[[noreturn]] void throwShapeSizeError(const Shape& s);
+
+// The element count of a shape, checked: throws ShapeError instead of overflowing.
+inline std::int64_t shapeSize(const Shape& s) {
+  std::int64_t n = 1;
+  for (const std::int64_t d : s)
+    if (d < 0 || __builtin_mul_overflow(n, d, &n)) throwShapeSizeError(s);
+  return n;
+}
 
 struct Tensor {
   Shape shape;
@@ -32,8 +47,9 @@ struct Tensor {
   const float* ptr() const { return data.data(); }
   // Resize keeping capacity (no per-step allocation once shapes are stable).
   void reshapeTo(const Shape& s) {
+    const std::int64_t n = shapeSize(s);
     shape = s;
-    data.resize(static_cast<std::size_t>(shapeSize(s)));
+    data.resize(static_cast<std::size_t>(n));
   }
   void zero() { std::fill(data.begin(), data.end(), 0.0f); }
 };

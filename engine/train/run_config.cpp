@@ -9,6 +9,7 @@
 
 #include <nlohmann/json.hpp>
 
+#include "engine/json/bounded_json.hpp"
 #include "engine/model/activation.hpp"
 
 namespace halflab {
@@ -93,7 +94,7 @@ class SectionReader {
     } catch (const std::exception& e) {
       std::string what = e.what();
       if (what.rfind("[json.exception", 0) == 0) what = "has the wrong type";
-      issues_.push_back({section_ + "." + key, what + " (got " + it->dump() + ")"});
+      issues_.push_back({section_ + "." + key, what + " (got " + jsonForMessage(*it) + ")"});
     }
   }
   bool has(const char* key) const { return obj_ && obj_->contains(key); }
@@ -101,7 +102,7 @@ class SectionReader {
     if (!obj_) return;
     for (auto it = obj_->begin(); it != obj_->end(); ++it)
       if (!seen_.count(it.key()))
-        issues_.push_back({section_ + "." + it.key(), "unknown field"});
+        issues_.push_back({section_ + "." + cutForMessage(it.key()), "unknown field"});
   }
 
  private:
@@ -126,7 +127,7 @@ RunConfig RunConfig::fromJson(const json& j) {
   for (auto it = j.begin(); it != j.end(); ++it) {
     static const std::set<std::string> known{"name", "dataset", "model", "precision",
                                              "optimizer", "schedule", "training"};
-    if (!known.count(it.key())) issues.push_back({it.key(), "unknown section"});
+    if (!known.count(it.key())) issues.push_back({cutForMessage(it.key()), "unknown section"});
   }
   if (j.contains("name")) {
     if (j["name"].is_string()) c.name = j["name"].get<std::string>();
@@ -160,13 +161,13 @@ RunConfig RunConfig::fromJson(const json& j) {
   std::string mode = "fp32", flavour;
   p.get("mode", mode);
   if (auto pm = parsePrecisionMode(mode)) c.precision.mode = *pm;
-  else issues.push_back({"precision.mode", "unknown mode '" + mode +
+  else issues.push_back({"precision.mode", "unknown mode '" + cutForMessage(mode) +
                                                "' (expected fp32, tf32, fp16-pure, fp16-amp or bf16-amp)"});
   p.get("scaler", flavour);
   ScalerFlavour fl = defaultScalerFor(c.precision.mode);
   if (!flavour.empty() && flavour != "default") {
     if (auto f = parseScalerFlavour(flavour)) fl = *f;
-    else issues.push_back({"precision.scaler", "unknown scaler '" + flavour +
+    else issues.push_back({"precision.scaler", "unknown scaler '" + cutForMessage(flavour) +
                                                    "' (expected none, static, pytorch, apex, tf-keras, deepspeed or megatron)"});
   }
   c.precision.scaler = defaultScalerConfig(fl);
@@ -187,7 +188,7 @@ RunConfig RunConfig::fromJson(const json& j) {
   std::string kind = std::string(optimizerKindName(c.optimizer.kind));
   o.get("kind", kind);
   if (auto k = parseOptimizerKind(kind)) c.optimizer.kind = *k;
-  else issues.push_back({"optimizer.kind", "unknown optimizer '" + kind + "' (expected sgd, adam or adamw)"});
+  else issues.push_back({"optimizer.kind", "unknown optimizer '" + cutForMessage(kind) + "' (expected sgd, adam or adamw)"});
   if (c.optimizer.kind == OptimizerKind::SGD) c.lr = 0.01;
   if (c.optimizer.kind == OptimizerKind::AdamW) c.optimizer.weight_decay = 0.01;
   o.get("lr", c.lr);
@@ -204,7 +205,7 @@ RunConfig RunConfig::fromJson(const json& j) {
   std::string sk = std::string(scheduleKindName(c.schedule.kind));
   sc.get("kind", sk);
   if (auto k = parseScheduleKind(sk)) c.schedule.kind = *k;
-  else issues.push_back({"schedule.kind", "unknown schedule '" + sk + "' (expected constant, step or cosine)"});
+  else issues.push_back({"schedule.kind", "unknown schedule '" + cutForMessage(sk) + "' (expected constant, step or cosine)"});
   sc.get("warmup_steps", c.schedule.warmup_steps);
   sc.get("step_size", c.schedule.step_size);
   sc.get("gamma", c.schedule.gamma);
@@ -234,9 +235,11 @@ RunConfig RunConfig::fromJson(const json& j) {
 RunConfig RunConfig::fromJsonText(const std::string& text) {
   json j;
   try {
-    j = json::parse(text);
-  } catch (const json::parse_error& e) {
-    throw ConfigError("", std::string("not valid JSON: ") + e.what());
+    j = parseBoundedJson(text);
+  } catch (const json::exception& e) {
+    throw ConfigError("", "not valid JSON: " + describeJsonError(e));
+  } catch (const JsonTooDeep& e) {
+    throw ConfigError("", e.what());
   }
   return fromJson(j);
 }
@@ -300,7 +303,7 @@ std::vector<ConfigIssue> RunConfig::validate() const {
     if (!ok) v.push_back({field, std::move(msg)});
   };
   need(kDatasetKinds.count(dataset.kind) > 0, "dataset.kind",
-       "unknown dataset '" + dataset.kind + "' (expected fashion-mnist, mnist, cifar10, spirals, moons or blobs)");
+       "unknown dataset '" + cutForMessage(dataset.kind) + "' (expected fashion-mnist, mnist, cifar10, spirals, moons or blobs)");
   need(dataset.train_limit >= 0, "dataset.train_limit", "must be >= 0 (0 = all samples)");
   need(dataset.test_limit >= 0, "dataset.test_limit", "must be >= 0 (0 = all samples)");
   need(dataset.synthetic_samples >= 10 && dataset.synthetic_samples <= 10'000'000,
@@ -313,15 +316,15 @@ std::vector<ConfigIssue> RunConfig::validate() const {
     v.push_back({"dataset.path", "synthetic datasets take no path"});
 
   need(model.preset == "mlp" || model.preset == "lenet" || model.preset == "cifar-cnn",
-       "model.preset", "unknown preset '" + model.preset + "' (expected mlp, lenet or cifar-cnn)");
+       "model.preset", "unknown preset '" + cutForMessage(model.preset) + "' (expected mlp, lenet or cifar-cnn)");
   if (model.preset != "mlp" && !images)
-    v.push_back({"model.preset", "'" + model.preset + "' needs an image dataset; use mlp for " + dataset.kind});
+    v.push_back({"model.preset", "'" + cutForMessage(model.preset) + "' needs an image dataset; use mlp for " + cutForMessage(dataset.kind)});
   for (int h : model.hidden)
     if (h < 1 || h > 65536) { v.push_back({"model.hidden", "every width must be between 1 and 65536"}); break; }
   for (int ch : model.channels)
     if (ch < 1 || ch > 4096) { v.push_back({"model.channels", "every width must be between 1 and 4096"}); break; }
   need(parseActivation(model.activation).has_value(), "model.activation",
-       "unknown activation '" + model.activation + "' (expected relu, gelu, tanh or sigmoid)");
+       "unknown activation '" + cutForMessage(model.activation) + "' (expected relu, gelu, tanh or sigmoid)");
   need(model.dropout >= 0 && model.dropout < 1, "model.dropout", "must be in [0, 1)");
   need(model.init_gain > 0 && model.init_gain <= 100, "model.init_gain", "must be in (0, 100]");
 
@@ -355,11 +358,11 @@ std::vector<ConfigIssue> RunConfig::validate() const {
   need(training.eval_every >= 0, "training.eval_every", "must be >= 0 (0 = once per epoch)");
   need(training.histogram_every >= 0, "training.histogram_every", "must be >= 0 (0 = never)");
   need(training.loss == "cross-entropy" || training.loss == "mse", "training.loss",
-       "unknown loss '" + training.loss + "' (expected cross-entropy or mse)");
+       "unknown loss '" + cutForMessage(training.loss) + "' (expected cross-entropy or mse)");
   need(training.loss_weight > 0 && std::isfinite(training.loss_weight), "training.loss_weight", "must be > 0");
   need(training.clip_grad_norm >= 0, "training.clip_grad_norm", "must be >= 0 (0 = off)");
   need(training.device == "cpu" || training.device == "cuda" || training.device == "auto",
-       "training.device", "unknown device '" + training.device + "' (expected cpu, cuda or auto)");
+       "training.device", "unknown device '" + cutForMessage(training.device) + "' (expected cpu, cuda or auto)");
   need(training.threads >= 0 && training.threads <= 256, "training.threads", "must be between 0 and 256");
   need(training.target_accuracy >= 0 && training.target_accuracy <= 1, "training.target_accuracy", "must be in [0, 1]");
   return v;

@@ -19,22 +19,13 @@
 #include "engine/optim/optimizer.hpp"
 #include "engine/record/run_bookkeeper.hpp"
 #include "engine/stats/histogram.hpp"
+#include "engine/train/model_fit.hpp"
 
 namespace halflab {
 
 namespace {
 
 using Clock = RunClock;
-
-int bytesPerElement(Format f) {
-  switch (f) {
-    case Format::FP16:
-    case Format::BF16: return 2;
-    case Format::E4M3:
-    case Format::E5M2: return 1;
-    default: return 4;
-  }
-}
 
 // One pass over every gradient: unscale in place (fp32 multiply by 1/S), find any
 // non-finite value, and accumulate the squared norm. g - g is 0 for finite g and NaN
@@ -115,7 +106,28 @@ Trainer::Trainer(RunConfig cfg) : cfg_(std::move(cfg)) {
 
 Trainer::~Trainer() = default;
 
-void Trainer::setData(std::shared_ptr<const DataSplit> data) { data_ = std::move(data); }
+void Trainer::setData(std::shared_ptr<const DataSplit> data) {
+  data_ = std::move(data);
+  prepared_ = false;
+  prepare_error_ = nullptr;
+}
+
+void Trainer::prepare() {
+  if (prepare_error_) std::rethrow_exception(prepare_error_);
+  if (prepared_) return;
+  try {
+    if (!data_) data_ = loadDataFor(cfg_);
+    if (data_->train.count() == 0) throw DataError("the training set is empty");
+    const ModelPlan plan = planModelFor(cfg_, sampleShape(data_->train), data_->train.num_classes);
+    // A GPU run keeps activations on the device, whose allocator reports a shortage itself.
+    if (cfg_.training.device == "cpu" || queryDevices().gpus.empty())
+      requireMemoryFor(hostMemoryEstimate(cfg_, plan));
+    prepared_ = true;
+  } catch (...) {
+    prepare_error_ = std::current_exception();
+    throw;
+  }
+}
 
 namespace {
 
@@ -128,8 +140,8 @@ class RunLoop {
       : cfg_(cfg), data_(data), obs_(obs), cancel_(cancel), paused_(paused),
         policy_(policyFor(cfg.precision.mode)), scaler_(cfg.precision.scaler),
         optimizer_(Optimizer::create(cfg.optimizer)) {
-    Shape sample(data.train.inputs.shape.begin() + 1, data.train.inputs.shape.end());
-    model_ = buildModel(cfg.model, sample, data.train.num_classes, cfg.training.seed);
+    plan_ = planModelFor(cfg, sampleShape(data.train), data.train.num_classes);
+    model_ = buildModel(plan_, cfg.model.init_gain, cfg.training.seed);
     params_ = model_.parameters();
     ctx_.policy = policy_;
     ctx_.rng.seed(cfg.training.seed ^ 0x9E3779B97F4A7C15ull);
@@ -160,6 +172,7 @@ class RunLoop {
   PrecisionPolicy policy_;
   LossScaler scaler_;
   std::unique_ptr<Optimizer> optimizer_;
+  ModelPlan plan_;
   Sequential model_;
   std::vector<Parameter*> params_;
   std::vector<OptimParam> optim_params_;
@@ -192,22 +205,7 @@ void RunLoop::refreshWorkingCopies() {
 
 std::int64_t RunLoop::memoryBytes() const {
   // Computed from element counts (DESIGN 2.1): what the same run would hold on a device.
-  const int low = bytesPerElement(policy_.compute);
-  std::int64_t bytes = 0;
-  for (auto* p : params_) {
-    const std::int64_t n = p->value.size();
-    const bool pure_low = !policy_.master_weights && policy_.low_precision();
-    bytes += n * (pure_low ? low : 4);                            // stored / master weights
-    if (!p->copy.data.empty()) bytes += n * low;                  // working copy
-    bytes += n * (p->keep_fp32 ? 4 : low);                        // gradients
-    const int state = cfg_.optimizer.kind == OptimizerKind::SGD
-                          ? (cfg_.optimizer.momentum > 0 ? 1 : 0) : 2;
-    bytes += n * 4 * state;                                       // optimizer state (fp32)
-  }
-  bytes += model_.bufferElements() * 4;
-  // Activations and their gradients for one batch.
-  bytes += 2 * model_.activationElements() * cfg_.training.batch_size * low;
-  return bytes;
+  return estimateMemory(plan_, cfg_.training.batch_size, cfg_.training.batch_size, deviceElementSizes(cfg_)).total;
 }
 
 void RunLoop::emitHistograms(std::int64_t step) {
@@ -452,8 +450,7 @@ RunSummary Trainer::run(RunObserver& observer) {
     }
   }
   try {
-    if (!data_) data_ = loadDataFor(cfg_);
-    if (data_->train.count() == 0) throw DataError("the training set is empty");
+    prepare();
     steps_per_epoch = (data_->train.count() + cfg_.training.batch_size - 1) / cfg_.training.batch_size;
     total_steps = plannedSteps(cfg_.training, steps_per_epoch);
     loop = std::make_unique<RunLoop>(cfg_, *data_, observer, cancel_, paused_);

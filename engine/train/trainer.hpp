@@ -2,6 +2,7 @@
 // Runs one training run synchronously on the calling thread, reporting through a
 // RunObserver. Thread-safe controls (cancel, pause) may be called from any thread.
 #include <atomic>
+#include <exception>
 #include <memory>
 #include <string>
 
@@ -30,6 +31,15 @@ class Trainer {
   // Reuse already loaded data (A/B runs, tests, benchmarks).
   void setData(std::shared_ptr<const DataSplit> data);
 
+  // Loads the data (unless preloaded) and checks, before anything large is allocated,
+  // that the model fits it (shape inference over every layer) and fits in memory (the
+  // estimate against the memory available; skipped when a GPU will hold the run).
+  // Throws ConfigError when the model cannot fit (a config problem) and DataError when
+  // the data cannot be loaded. run() calls it and reports either as a failed run; calling
+  // it first lets a caller tell a config problem from a failed run. Repeated calls
+  // repeat the first outcome.
+  void prepare();
+
   void requestCancel() { cancel_.store(true); }
   void setPaused(bool paused) { paused_.store(paused); }
   bool isPaused() const { return paused_.load(); }
@@ -38,6 +48,8 @@ class Trainer {
  private:
   RunConfig cfg_;
   std::shared_ptr<const DataSplit> data_;
+  bool prepared_ = false;
+  std::exception_ptr prepare_error_;
   std::atomic<bool> cancel_{false};
   std::atomic<bool> paused_{false};
 };

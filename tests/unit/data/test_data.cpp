@@ -144,6 +144,10 @@ class TestData : public QObject {
   void gatherCopiesSamples();
   void normalizationGivesZeroMeanUnitStd();
   void truncateKeepsPrefix();
+  void idxRefusesWhatCannotFitInMemory();
+  void cifarBatchHasASizeLimit();
+  void cifarSingleBatch();
+  void inconsistentDatasetsAreRefused();
   void realFashionMnist();
 };
 
@@ -217,6 +221,15 @@ void TestData::idxErrors_data() {
   QTest::newRow("bad label") << "bad label" << false << "labels" << QStringList{"bad label 12 at index 2", "must be < 10"};
   QTest::newRow("header overstates count") << "overstated" << false << "images" << QStringList{"truncated: header says 1000000 images, file holds 0 and 60 of 784 bytes"};
   QTest::newRow("absurd header") << "absurd" << true << "images" << QStringList{"implausible sizes in the header"};
+  // 4 x 2^31 x 2^31 = 2^64 wraps to a payload of 0 bytes; the loader used to accept it and
+  // the normalisation statistics then read far outside the (empty) pixel buffer.
+  QTest::newRow("header product wraps") << "wraps" << false << "images"
+                                        << QStringList{"implausible sizes in the header (4 x 2147483648 x 2147483648 images: the product overflows 64 bits)"};
+  QTest::newRow("image too big") << "huge image" << false << "images" << QStringList{"1 x 65536 x 65536 images: 4294967296 bytes per item, the limit is 16777216"};
+  // Refused from the header, before a gzip bomb of a billion labels is inflated.
+  QTest::newRow("labels header overstates count") << "labels overstated" << true << "labels" << QStringList{"count mismatch: 1073741824 labels", "holds 5 images"};
+  // Trailing data is counted only up to 1 MiB, not inflated to its end.
+  QTest::newRow("gzip bomb after the payload") << "trailing bomb" << true << "images" << QStringList{"at least 1048576 bytes of trailing data after the 5 images"};
   QTest::newRow("zero images") << "zero images" << false << "images" << QStringList{"size 0"};
   QTest::newRow("missing file") << "missing" << false << "labels" << QStringList{"file not found"};
   QTest::newRow("empty file") << "empty" << false << "images" << QStringList{"file is empty"};
@@ -254,6 +267,10 @@ void TestData::idxErrors() {
   if (d == "bad label") label_file[8 + 2] = 12;
   if (d == "overstated") image_file = idxBytes(0x00000803, {1000000, 28, 28}, set.pixels);
   if (d == "absurd") image_file = idxBytes(0x00000803, {0xffffffffu, 28, 28}, set.pixels);
+  if (d == "wraps") image_file = idxBytes(0x00000803, {4, 0x80000000u, 0x80000000u}, {});
+  if (d == "huge image") image_file = idxBytes(0x00000803, {1, 65536, 65536}, set.pixels);
+  if (d == "labels overstated") label_file = idxBytes(0x00000801, {1u << 30}, Bytes(std::size_t{1} << 22, 0));
+  if (d == "trailing bomb") image_file.resize(image_file.size() + (std::size_t{8} << 20), 0);
   if (d == "zero images") image_file = idxBytes(0x00000803, {0, 4, 3}, {});
   if (d == "empty") image_file.clear();
   if (d == "garbage gz") {
@@ -641,6 +658,84 @@ void TestData::truncateKeepsPrefix() {
   QVERIFY(std::equal(d.inputs.data.begin(), d.inputs.data.end(), full.inputs.data.begin()));
   QVERIFY(std::equal(d.labels.begin(), d.labels.end(), full.labels.begin()));
   QVERIFY(contains(dataErrorOf([&] { truncateDataset(d, -1); }), "must be >= 0"));
+}
+
+void TestData::idxRefusesWhatCannotFitInMemory() {
+  QTemporaryDir tmp;
+  QVERIFY(tmp.isValid());
+  const std::string dir = tmp.path().toStdString();
+  SmallIdx set;
+  writePlain(dir + "/i", set.imageFile());
+  writePlain(dir + "/l", set.labelFile());
+  // 5 images of 4 x 3 are 240 bytes as floats.
+  qputenv("HALFLAB_MEMORY_LIMIT_BYTES", "200");
+  const std::string msg = dataErrorOf([&] { loadIdxPair(dir + "/i", dir + "/l", "small"); });
+  qputenv("HALFLAB_MEMORY_LIMIT_BYTES", "240");
+  const Dataset fits = loadIdxPair(dir + "/i", dir + "/l", "small");
+  qunsetenv("HALFLAB_MEMORY_LIMIT_BYTES");
+  QVERIFY2(contains(msg, dir + "/i: the header announces 5 x 4 x 3 images, 240 B as floats, but only 200 B of memory "
+                          "is available (HALFLAB_MEMORY_LIMIT_BYTES)"),
+           msg.c_str());
+  QCOMPARE(fits.count(), std::int64_t{5});
+}
+
+void TestData::cifarBatchHasASizeLimit() {
+  // 310 MB of zeros deflate to about 300 KB; the loader stops inflating at its limit of
+  // 100,000 records (307,300,000 bytes) instead of reading the whole stream.
+  QTemporaryDir tmp;
+  QVERIFY(tmp.isValid());
+  const std::string path = tmp.path().toStdString() + "/data_batch_1.bin.gz";
+  gzFile f = gzopen(path.c_str(), "wb1");
+  QVERIFY(f);
+  const Bytes zeros(std::size_t{1} << 20, 0);
+  for (int i = 0; i < 310; ++i) QCOMPARE(gzwrite(f, zeros.data(), static_cast<unsigned>(zeros.size())), 1 << 20);
+  gzclose(f);
+  const std::string msg = dataErrorOf([&] { loadCifar10Batch(path, "bomb"); });
+  QVERIFY2(contains(msg, path + ": more than 307300000 bytes (100000 records), the limit for one batch file (an "
+                                "official CIFAR-10 batch holds 10000 records, 30730000 bytes)"),
+           msg.c_str());
+}
+
+void TestData::cifarSingleBatch() {
+  QTemporaryDir tmp;
+  QVERIFY(tmp.isValid());
+  const std::string path = tmp.path().toStdString() + "/b.bin";
+  writePlain(path, cifarRecords(3, 4));
+  const Dataset d = loadCifar10Batch(path, "one");
+  QCOMPARE(d.inputs.shape, (Shape{3, 3, 32, 32}));
+  QCOMPARE(d.labels, (std::vector<std::int32_t>{4, 5, 6}));
+  QCOMPARE(d.num_classes, 10);
+}
+
+void TestData::inconsistentDatasetsAreRefused() {
+  // What the wrapped IDX header used to produce: a huge shape over an empty buffer.
+  Dataset wrapped;
+  wrapped.name = "wrapped";
+  wrapped.num_classes = 10;
+  wrapped.inputs.shape = {4, 1, std::int64_t{1} << 31, std::int64_t{1} << 31};
+  wrapped.labels = {1, 2, 3, 4};
+  QVERIFY(contains(dataErrorOf([&] { channelStats(wrapped); }), "wrapped: shape [4x1x2147483648x2147483648]: its element count overflows 64 bits"));
+  QVERIFY(contains(dataErrorOf([&] { truncateDataset(wrapped, 2); }), "overflows 64 bits"));
+
+  Dataset short_data;
+  short_data.name = "short";
+  short_data.num_classes = 3;
+  short_data.inputs.shape = {2, 3};
+  short_data.inputs.data.assign(5, 0.0f);
+  short_data.labels = {0, 1};
+  QVERIFY(contains(dataErrorOf([&] { requireWellFormed(short_data); }), "short: shape [2x3] needs 6 values but 5 were loaded"));
+  QVERIFY(contains(dataErrorOf([&] { normalizeChannels(short_data, {{0.f, 1.f}, {0.f, 1.f}, {0.f, 1.f}}); }), "needs 6 values"));
+  Tensor x;
+  std::vector<std::int32_t> y;
+  const std::int64_t idx[] = {1};
+  QVERIFY_THROWS_EXCEPTION(std::invalid_argument, gatherBatch(short_data, idx, 1, x, y));
+
+  Dataset labels = makeBlobs(20, 3, 0.1, 1);
+  requireWellFormed(labels);
+  labels.labels[7] = 3;
+  QVERIFY(contains(dataErrorOf([&] { requireWellFormed(labels); }), "blobs: label 3 of sample 7 is outside 0..2"));
+  labels.labels.pop_back();
+  QVERIFY(contains(dataErrorOf([&] { requireWellFormed(labels); }), "20 samples but 19 labels"));
 }
 
 void TestData::realFashionMnist() {
