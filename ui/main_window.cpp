@@ -29,6 +29,7 @@
 #include "plots/halflab_plot.hpp"
 #include "plots/plot_panel.hpp"
 #include "storage/default_path.hpp"
+#include "storage/output_guard.hpp"
 #include "storage/run_store.hpp"
 #include "ui/compare_view.hpp"
 #include "ui/config_panel.hpp"
@@ -530,7 +531,17 @@ void MainWindow::updateActions() {
   if (!busy) pause_action_->setText(tr("Pause / resume"));
 }
 
+// Every GUI output is checked against the open store first (by file identity, as the
+// CLI's outputs): a plot saved as a symlink to runs.sqlite would otherwise truncate it.
+QString MainWindow::outputProblem(const QString& path) const {
+  const std::string hit = outputHitsStore(path.toStdString(), store_path_.toStdString());
+  if (hit.empty()) return {};
+  return tr("Cannot export to %1: it %2; writing there would destroy stored runs (choose another file)")
+      .arg(path, QString::fromStdString(hit));
+}
+
 QString MainWindow::exportPlot(const QString& plot_id, const QString& path) {
+  if (const QString problem = outputProblem(path); !problem.isEmpty()) return problem;
   HalflabPlot* p = plots_->plot(plot_id);
   if (!p) return tr("There is no plot called '%1'").arg(plot_id);
   return halflab::exportPlot(p, path);
@@ -547,6 +558,7 @@ QString MainWindow::exportSelectedRuns(const QString& path) {
 }
 
 QString MainWindow::exportReport(const QString& path) {
+  if (const QString problem = outputProblem(path); !problem.isEmpty()) return problem;
   try {
     const RunStore store = RunStore::open(store_path_.toStdString(), StoreOpenMode::ReadOnly);
     QList<QPair<QString, QCustomPlot*>> plots;
@@ -559,6 +571,7 @@ QString MainWindow::exportReport(const QString& path) {
 }
 
 QString MainWindow::exportByPath(const QString& path) {
+  if (const QString problem = outputProblem(path); !problem.isEmpty()) return problem;
   const QString suffix = QFileInfo(path).suffix().toLower();
   if (suffix == "png" || suffix == "pdf" || suffix == "svg") return halflab::exportPlot(plots_->currentPlot(), path);
   if (suffix == "csv" || suffix == "json") return exportSelectedRuns(path);

@@ -65,6 +65,8 @@ class MainWindow : public QMainWindow {
   QString exportSelectedRuns(const QString& path);  // .csv or .json
   QString exportReport(const QString& path);        // .html
   QString exportByPath(const QString& path);        // dispatch on the suffix
+  // "" or why writing `path` would hit the open run store (or its -wal/-shm/-journal).
+  QString outputProblem(const QString& path) const;
 
   void openStore(const QString& path);
   // Tests and scripted runs: no modal dialogs; errors go to lastError() and the status bar.

@@ -136,6 +136,24 @@ class TestGuiExports : public QObject {
     QVERIFY(elements > 10);
   }
 
+  // A plot or report saved through a symlink (or hard link) to the open store must not
+  // truncate it: the export is refused and the store's bytes are unchanged.
+  void exportsRefuseTheStore() {
+    const QString db = dir_.filePath("runs.sqlite");
+    const QByteArray before = readAll(db);
+    QVERIFY(!before.isEmpty());
+    const QString png_link = dir_.filePath("store-link.png");
+    QVERIFY(QFile::link(db, png_link));
+    const QString html_link = dir_.filePath("store-link.html");
+    QVERIFY(QFile::link(db, html_link));
+    for (const QString& path : {png_link, html_link}) {
+      const QString problem = window_->exportByPath(path);
+      QVERIFY2(problem.contains("is the run store"), qPrintable(problem));
+    }
+    QVERIFY(window_->exportPlot("loss", png_link).contains("is the run store"));
+    QCOMPARE(readAll(db), before);
+  }
+
   void runsCsv() {
     const QString path = dir_.filePath("runs.csv");
     QCOMPARE(window_->exportByPath(path), QString());
