@@ -54,5 +54,6 @@ mapfile -t suites < <(ctest --test-dir build-tsan -N -L storage | sed -n 's/^ *T
 cmake --build build-tsan -j"$(nproc)" --target halflab-cli "${suites[@]}"
 # The suites start child processes (QProcess forks a multi-threaded parent), which TSan
 # refuses by default.
-export TSAN_OPTIONS="halt_on_error=1:exitcode=86:second_deadlock_stack=1:die_after_fork=0"
+# Qt itself is not instrumented: tests/sanitizers/tsan.supp names the Qt-internal reports.
+export TSAN_OPTIONS="halt_on_error=1:exitcode=86:second_deadlock_stack=1:die_after_fork=0:suppressions=$PWD/tests/sanitizers/tsan.supp"
 exec ctest --test-dir build-tsan --output-on-failure --timeout 1800 -j1 -L storage "$@"
