@@ -28,6 +28,7 @@ struct RowCollector {
   std::vector<Row> rows;
   Row current;
   std::int64_t line = 1;        // line of the byte being fed
+  std::int64_t last_row_end = 0;  // line that ended the last complete row
   bool row_open = false;
   static void onField(void* data, std::size_t n, void* self_ptr) {
     auto* self = static_cast<RowCollector*>(self_ptr);
@@ -40,6 +41,7 @@ struct RowCollector {
   static void onRow(int, void* self_ptr) {
     auto* self = static_cast<RowCollector*>(self_ptr);
     if (!self->row_open) self->current.line = self->line;
+    self->last_row_end = self->line;
     self->rows.push_back(std::move(self->current));
     self->current = {};
     self->row_open = false;
@@ -70,7 +72,9 @@ std::vector<Row> parseCsv(const std::string& path, const std::string& text, unsi
   }
   if (csv_fini(&p, RowCollector::onField, RowCollector::onRow, &rc) != 0) {
     csv_free(&p);
-    throw DataError(path + ": line " + std::to_string(rc.line) + ": a quoted field is never closed (unterminated quote)");
+    // The open field belongs to the row after the last complete one.
+    const std::int64_t from = rc.row_open ? rc.current.line : rc.last_row_end + 1;
+    throw DataError(path + ": line " + std::to_string(from) + ": a quoted field is never closed (unterminated quote)");
   }
   csv_free(&p);
   return std::move(rc.rows);
