@@ -134,7 +134,7 @@ void CudaRunLoop::setUp(std::int64_t total_steps) {
   const Dataset& te = data.test;
   const Shape sample = sampleShape(tr);
   // Same model, same initial weights as the CPU trainer (same seed, same factory).
-  Sequential cpu_model = buildModel(cfg.model, sample, tr.num_classes, cfg.training.seed);
+  Graph cpu_model = buildModel(cfg.model, sample, tr.num_classes, cfg.training.seed);
   std::vector<std::int64_t> sizes{batch_, eval_batch_};
   if (tr.count() % batch_) sizes.push_back(tr.count() % batch_);
   if (te.count() % eval_batch_) sizes.push_back(te.count() % eval_batch_);
