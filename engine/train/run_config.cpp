@@ -112,8 +112,8 @@ class SectionReader {
   std::set<std::string> seen_;
 };
 
-const std::set<std::string> kDatasetKinds{"fashion-mnist", "mnist", "cifar10", "spirals",
-                                          "moons", "blobs"};
+const std::set<std::string> kDatasetKinds{"fashion-mnist", "mnist", "cifar10", "image-folder",
+                                          "imdb", "csv-text", "spirals", "moons", "blobs"};
 
 }  // namespace
 
@@ -143,6 +143,14 @@ RunConfig RunConfig::fromJson(const json& j) {
   d.get("synthetic_classes", c.dataset.synthetic_classes);
   d.get("noise", c.dataset.noise);
   d.get("normalize", c.dataset.normalize);
+  d.get("augment_flip", c.dataset.augment_flip);
+  d.get("augment_crop_pad", c.dataset.augment_crop_pad);
+  d.get("vocab_size", c.dataset.vocab_size);
+  d.get("max_len", c.dataset.max_len);
+  d.get("padding", c.dataset.padding);
+  d.get("truncating", c.dataset.truncating);
+  d.get("cache", c.dataset.cache);
+  d.get("cache_dir", c.dataset.cache_dir);
   d.rejectUnknown();
 
   SectionReader m(j, "model", issues);
@@ -266,7 +274,11 @@ json RunConfig::toJson() const {
        {{"kind", dataset.kind}, {"path", dataset.path}, {"train_limit", dataset.train_limit},
         {"test_limit", dataset.test_limit}, {"synthetic_samples", dataset.synthetic_samples},
         {"synthetic_classes", dataset.synthetic_classes}, {"noise", dataset.noise},
-        {"normalize", dataset.normalize}}},
+        {"normalize", dataset.normalize}, {"augment_flip", dataset.augment_flip},
+        {"augment_crop_pad", dataset.augment_crop_pad}, {"vocab_size", dataset.vocab_size},
+        {"max_len", dataset.max_len}, {"padding", dataset.padding},
+        {"truncating", dataset.truncating}, {"cache", dataset.cache},
+        {"cache_dir", dataset.cache_dir}}},
       {"model",
        {{"preset", model.preset}, {"hidden", model.hidden}, {"activation", model.activation},
         {"dropout", model.dropout}, {"batchnorm", model.batchnorm},
@@ -303,7 +315,8 @@ std::vector<ConfigIssue> RunConfig::validate() const {
     if (!ok) v.push_back({field, std::move(msg)});
   };
   need(kDatasetKinds.count(dataset.kind) > 0, "dataset.kind",
-       "unknown dataset '" + cutForMessage(dataset.kind) + "' (expected fashion-mnist, mnist, cifar10, spirals, moons or blobs)");
+       "unknown dataset '" + cutForMessage(dataset.kind) +
+           "' (expected fashion-mnist, mnist, cifar10, image-folder, imdb, csv-text, spirals, moons or blobs)");
   need(dataset.train_limit >= 0, "dataset.train_limit", "must be >= 0 (0 = all samples)");
   need(dataset.test_limit >= 0, "dataset.test_limit", "must be >= 0 (0 = all samples)");
   need(dataset.synthetic_samples >= 10 && dataset.synthetic_samples <= 10'000'000,
@@ -311,9 +324,32 @@ std::vector<ConfigIssue> RunConfig::validate() const {
   need(dataset.synthetic_classes >= 2 && dataset.synthetic_classes <= 100,
        "dataset.synthetic_classes", "must be between 2 and 100");
   need(dataset.noise >= 0 && dataset.noise <= 10, "dataset.noise", "must be between 0 and 10");
-  const bool images = dataset.kind == "fashion-mnist" || dataset.kind == "mnist" || dataset.kind == "cifar10";
-  if (!images && dataset.path.empty() == false)
+  const bool images = dataset.isImageKind();
+  const bool synthetic = !images && !dataset.isTextKind();
+  if (synthetic && dataset.path.empty() == false)
     v.push_back({"dataset.path", "synthetic datasets take no path"});
+  if ((dataset.kind == "image-folder" || dataset.isTextKind()) && dataset.path.empty())
+    v.push_back({"dataset.path", "'" + dataset.kind + "' needs the folder to read (" +
+                                     (dataset.kind == "image-folder" ? "holding train/<class>/ and test/<class>/"
+                                      : dataset.kind == "imdb" ? "aclImdb, holding train/{pos,neg} and test/{pos,neg}"
+                                                               : "holding train.csv and test.csv (or .tsv)") + ")"});
+  need(dataset.augment_crop_pad >= 0 && dataset.augment_crop_pad <= 64, "dataset.augment_crop_pad",
+       "must be between 0 and 64 pixels (0 = no random crop)");
+  if ((dataset.augment_flip || dataset.augment_crop_pad > 0) && !images)
+    v.push_back({dataset.augment_flip ? "dataset.augment_flip" : "dataset.augment_crop_pad",
+                 "augmentation needs an image dataset (fashion-mnist, mnist, cifar10 or image-folder), not " +
+                     cutForMessage(dataset.kind)});
+  if ((dataset.augment_flip || dataset.augment_crop_pad > 0) && training.device == "cuda")
+    v.push_back({dataset.augment_flip ? "dataset.augment_flip" : "dataset.augment_crop_pad",
+                 "augmentation runs in the CPU training loop only; use training.device cpu or auto"});
+  need(dataset.vocab_size >= 1 && dataset.vocab_size <= 10'000'000, "dataset.vocab_size",
+       "must be between 1 and 10000000 (words kept besides pad 0 and unknown 1)");
+  need(dataset.max_len >= 1 && dataset.max_len <= 100'000, "dataset.max_len",
+       "must be between 1 and 100000 tokens");
+  need(dataset.padding == "pre" || dataset.padding == "post", "dataset.padding",
+       "unknown padding '" + cutForMessage(dataset.padding) + "' (expected pre or post)");
+  need(dataset.truncating == "pre" || dataset.truncating == "post", "dataset.truncating",
+       "unknown truncating '" + cutForMessage(dataset.truncating) + "' (expected pre or post)");
 
   need(model.preset == "mlp" || model.preset == "lenet" || model.preset == "cifar-cnn",
        "model.preset", "unknown preset '" + cutForMessage(model.preset) + "' (expected mlp, lenet or cifar-cnn)");
@@ -374,6 +410,12 @@ std::string RunConfig::datasetDir() const {
   if (dataset.kind == "mnist") return "/usr/share/datasets/mnist";
   return {};
 }
+
+bool DatasetConfig::isImageKind() const {
+  return kind == "fashion-mnist" || kind == "mnist" || kind == "cifar10" || kind == "image-folder";
+}
+
+bool DatasetConfig::isTextKind() const { return kind == "imdb" || kind == "csv-text"; }
 
 std::string RunConfig::displayName() const {
   if (!name.empty()) return name;

@@ -12,6 +12,8 @@
 #if HALFLAB_WITH_CUDA
 #include "engine/backend/cuda/cuda_run.hpp"
 #endif
+#include "engine/data/image_augment.hpp"
+#include "engine/data/image_folder.hpp"
 #include "engine/data/loaders.hpp"
 #include "engine/model/loss.hpp"
 #include "engine/model/model_factory.hpp"
@@ -78,12 +80,18 @@ std::shared_ptr<const DataSplit> loadDataFor(const RunConfig& cfg) {
   auto split = std::make_shared<DataSplit>();
   const auto& d = cfg.dataset;
   const std::uint64_t seed = cfg.training.seed;
+  if (d.isTextKind())
+    throw ConfigError("dataset.kind", "'" + d.kind + "' gives int32 token ids, and no model consumes token "
+                      "inputs yet (every preset, mlp, lenet and cifar-cnn, takes float inputs); "
+                      "inspect the data with: halflab-cli data show");
   if (d.kind == "fashion-mnist" || d.kind == "mnist") {
     *split = loadIdxFolder(cfg.datasetDir(), d.kind);
   } else if (d.kind == "cifar10") {
     if (cfg.datasetDir().empty())
       throw DataError("dataset.path: CIFAR-10 needs the folder holding data_batch_1.bin .. test_batch.bin");
     *split = loadCifar10Folder(cfg.datasetDir());
+  } else if (d.kind == "image-folder") {
+    *split = std::move(loadImageFolder(cfg.datasetDir()).split);
   } else {
     // Synthetic sets: 80% for training, 20% for testing, both drawn from the same shapes.
     const auto n = d.synthetic_samples;
@@ -180,6 +188,7 @@ class RunLoop {
   Tensor x_, dlogits_;
   std::vector<std::int32_t> y_;
   const RunTimer* timer_ = nullptr;
+  ImageAugmentation augmentation_{cfg_.dataset.augment_flip, cfg_.dataset.augment_crop_pad};
 };
 
 void RunLoop::prepareParameters() {
@@ -331,6 +340,7 @@ RunSummary RunLoop::train(RunSummary summary, RunTimer& timer, std::int64_t tota
       std::int64_t m = 0;
       const std::int64_t* idx = sampler.batch(b, &m);
       gatherBatch(data_.train, idx, m, x_, y_);
+      augmentBatch(x_, augmentation_, tc.seed, step);
       ctx_.roundOutput(x_);  // the input is an activation too
       ctx_.grad_counts = {};
 
@@ -430,7 +440,9 @@ RunSummary Trainer::run(RunObserver& observer) {
 
   std::unique_ptr<RunLoop> loop;
   std::int64_t total_steps = 0, steps_per_epoch = 0;
-  if (cfg_.training.device != "cpu") {
+  // Augmentation lives in the CPU loop only: "auto" stays on the CPU (validate() refuses "cuda").
+  const bool augments = cfg_.dataset.augment_flip || cfg_.dataset.augment_crop_pad > 0;
+  if (cfg_.training.device != "cpu" && !augments) {
 #if HALFLAB_WITH_CUDA
     // The CUDA twin of this loop takes the run when a usable GPU supports the config.
     if (cudaBackendProblem(cfg_).empty()) {
