@@ -69,6 +69,15 @@ ModelPlan planModel(const ModelConfig& cfg, const Shape& sample_shape, int num_c
     throw std::invalid_argument("model: the dataset has " + std::to_string(num_classes) + " classes");
   if (sample_shape.empty()) throw std::invalid_argument("model: samples have no shape");
   shapeSize(sample_shape);
+  if (!cfg.layers.empty()) {
+    ModelPlan plan = planNodes(cfg.layers, sample_shape);
+    plan.preset = cfg.preset;
+    if (plan.output() != Shape{1, num_classes})
+      throw ShapeInferenceError("model.layers: the last layer (" + plan.layers.back().name + ") outputs " +
+                                shapeToString(plan.output()) + " per sample; the loss needs [1x" +
+                                std::to_string(num_classes) + "] (one value per class)");
+    return plan;
+  }
   const PresetModel preset = presetModel(cfg, sample_shape, num_classes);
   // When the images are too small for every convolutional stage, the error says how
   // many stages they allow.
