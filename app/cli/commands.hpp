@@ -8,6 +8,7 @@ namespace halflab::cli {
 void registerTrainCommand(CLI::App& app);
 void registerBenchCommand(CLI::App& app);
 void registerScalerCommand(CLI::App& app);
+void registerDataCommand(CLI::App& app);   // data show
 
 }  // namespace halflab::cli
 
