@@ -2,6 +2,7 @@
 
 #include <cmath>
 #include <cstdio>
+#include <cstdlib>
 #include <ctime>
 #include <filesystem>
 #include <iostream>
@@ -25,6 +26,7 @@
 #include "storage/run_export.hpp"
 #include "storage/run_store.hpp"
 #include "storage/store_check.hpp"
+#include "storage/store_merge.hpp"
 #include "storage/writer_bench.hpp"
 
 namespace halflab {
@@ -51,6 +53,8 @@ struct RunsArgs {
     ids.clear();
     for (const auto& t : id_texts) ids.push_back(parse(t));
   }
+  std::vector<std::string> merge_sources;
+  std::string merge_into;
   std::int64_t bench_steps = 50000;
   std::string bench_file;
 };
@@ -381,6 +385,30 @@ void checkCmd(const RunsArgs& a) {
   throw CLI::RuntimeError(printable(path) + ": the store is damaged (see above)", cli::kExitStoreDamaged);
 }
 
+// All sources into --into, in one transaction (storage/store_merge.hpp).
+void mergeCmd(const RunsArgs& a) {
+  if (const std::string clash = standardStreamHitsStore(a.merge_into); !clash.empty())
+    throw StoreError(clash);
+  // HALFLAB_MERGE_STALL_MS (tests only): wait this long after each copied run, inside the
+  // transaction, so that a test can kill the merge part-way and check the target.
+  int stall_ms = 0;
+  if (const char* e = std::getenv("HALFLAB_MERGE_STALL_MS")) stall_ms = std::atoi(e);
+  const MergeReport r = mergeStores(a.merge_sources, a.merge_into,
+                                    [stall_ms](const std::string& src, const std::string& uuid) {
+    if (stall_ms <= 0) return;
+    std::cerr << "copied run " << printable(uuid) << " from " << printable(src) << std::endl;
+    ::usleep(static_cast<useconds_t>(stall_ms) * 1000);
+  });
+  for (const MergeSourceReport& s : r.sources) {
+    std::cout << printable(s.path) << ": " << s.added << " run(s) added, " << s.duplicates
+              << " already there";
+    if (s.still_running) std::cout << ", " << s.still_running << " still being written (left out)";
+    std::cout << '\n';
+  }
+  std::cout << "merged " << r.added() << " run(s) into " << printable(a.merge_into) << " ("
+            << r.duplicates() << " duplicate(s) skipped)\n";
+}
+
 void benchWriter(const RunsArgs& a) {
   namespace fs = std::filesystem;
   // A scratch file by default: the benchmark never touches the user's store.
@@ -461,6 +489,12 @@ void registerRunsCommand(CLI::App& app) {
   auto* check = runs->add_subcommand("check",
                                      "Full integrity check of the store (exit 0 healthy, 6 damaged)");
   check->callback(guarded(a, [a] { checkCmd(*a); }));
+
+  auto* merge = runs->add_subcommand(
+      "merge", "Merge stores into one (all or nothing; runs deduplicated by uuid)");
+  merge->add_option("sources", a->merge_sources, "Source store files")->required()->expected(1, -1);
+  merge->add_option("--into", a->merge_into, "Target store (created if missing)")->required();
+  merge->callback(guarded(a, [a] { mergeCmd(*a); }));
 
   auto* bench = runs->add_subcommand("bench-writer",
                                      "Measure how many metric rows/s the run writer commits");

@@ -11,6 +11,8 @@
 
 #include "engine/json/bounded_json.hpp"
 #include "engine/model/activation.hpp"
+#include "engine/model/layer_list.hpp"
+#include "engine/model/presets.hpp"
 
 namespace halflab {
 
@@ -98,6 +100,13 @@ class SectionReader {
     }
   }
   bool has(const char* key) const { return obj_ && obj_->contains(key); }
+  // The raw value of a field the caller checks itself (null when absent).
+  const json* take(const char* key) {
+    if (!obj_) return nullptr;
+    seen_.insert(key);
+    auto it = obj_->find(key);
+    return it == obj_->end() || it->is_null() ? nullptr : &*it;
+  }
   void rejectUnknown() {
     if (!obj_) return;
     for (auto it = obj_->begin(); it != obj_->end(); ++it)
@@ -163,6 +172,15 @@ RunConfig RunConfig::fromJson(const json& j) {
   m.get("batchnorm", c.model.batchnorm);
   m.get("channels", c.model.channels);
   m.get("init_gain", c.model.init_gain);
+  if (const json* layers = m.take("layers")) {
+    for (const char* preset_field : {"preset", "hidden", "activation", "dropout", "batchnorm", "channels"})
+      if (m.has(preset_field) && !(std::string(preset_field) == "preset" && c.model.preset == "layers"))
+        issues.push_back({std::string("model.") + preset_field, "belongs to a preset; model.layers describes the whole model"});
+    std::vector<LayerListIssue> layer_issues;
+    c.model.layers = expandLayerList(*layers, "model.layers", layer_issues);
+    for (auto& li : layer_issues) issues.push_back({std::move(li.field), std::move(li.message)});
+    c.model.preset = "layers";
+  }
   m.rejectUnknown();
 
   SectionReader p(j, "precision", issues);
@@ -268,7 +286,7 @@ RunConfig RunConfig::fromFile(const std::string& path) {
 
 json RunConfig::toJson() const {
   const auto& s = precision.scaler;
-  return json{
+  json j{
       {"name", name},
       {"dataset",
        {{"kind", dataset.kind}, {"path", dataset.path}, {"train_limit", dataset.train_limit},
@@ -305,6 +323,10 @@ json RunConfig::toJson() const {
         {"loss_weight", training.loss_weight}, {"clip_grad_norm", training.clip_grad_norm},
         {"device", training.device}, {"threads", training.threads},
         {"target_accuracy", training.target_accuracy}}}};
+  // A model.layers model is stored as its expanded node list: the store alone re-creates it.
+  if (model.preset == "layers")
+    j["model"] = {{"preset", "layers"}, {"layers", nodesToJson(model.layers)}, {"init_gain", model.init_gain}};
+  return j;
 }
 
 std::string RunConfig::toJsonText(int indent) const { return toJson().dump(indent); }
@@ -351,9 +373,16 @@ std::vector<ConfigIssue> RunConfig::validate() const {
   need(dataset.truncating == "pre" || dataset.truncating == "post", "dataset.truncating",
        "unknown truncating '" + cutForMessage(dataset.truncating) + "' (expected pre or post)");
 
-  need(model.preset == "mlp" || model.preset == "lenet" || model.preset == "cifar-cnn",
-       "model.preset", "unknown preset '" + cutForMessage(model.preset) + "' (expected mlp, lenet or cifar-cnn)");
-  if (model.preset != "mlp" && !images)
+  const PresetInfo* preset_info = findPreset(model.preset);
+  const bool layer_list = model.preset == "layers";
+  if (layer_list && model.layers.empty()) v.push_back({"model.layers", "needs at least one layer"});
+  if (!layer_list && !preset_info) {
+    std::string known;
+    for (const auto& p : modelPresets()) known += (known.empty() ? "" : ", ") + p.name;
+    v.push_back({"model.preset", "unknown preset '" + cutForMessage(model.preset) + "' (expected " + known +
+                                     ", or give model.layers)"});
+  }
+  if (preset_info && preset_info->needs_images && !images)
     v.push_back({"model.preset", "'" + cutForMessage(model.preset) + "' needs an image dataset; use mlp for " + cutForMessage(dataset.kind)});
   for (int h : model.hidden)
     if (h < 1 || h > 65536) { v.push_back({"model.hidden", "every width must be between 1 and 65536"}); break; }

@@ -181,7 +181,7 @@ class RunLoop {
   LossScaler scaler_;
   std::unique_ptr<Optimizer> optimizer_;
   ModelPlan plan_;
-  Sequential model_;
+  Graph model_;
   std::vector<Parameter*> params_;
   std::vector<OptimParam> optim_params_;
   ExecContext ctx_;
@@ -239,10 +239,12 @@ void RunLoop::emitHistograms(std::int64_t step) {
   // exactly what can underflow or overflow.
   for (auto* p : params_) emit(p->name, "grad", p->grad);
   for (auto* p : params_) emit(p->name, "weight", p->compute());
-  const auto& layers = model_.layers();
-  for (std::size_t i = 1; i < layers.size(); ++i)
-    if (!layers[i]->parameters().empty())
-      emit(layers[i]->name() + ".input", "act_grad", model_.inputGradient(i));
+  // The gradient each trainable node receives at its input (empty where no parameter
+  // lies upstream of it, e.g. at the first one).
+  const auto& ops = model_.ops();
+  for (std::size_t i = 1; i < ops.size(); ++i)
+    if (!ops[i]->parameters().empty())
+      emit(ops[i]->name() + ".input", "act_grad", model_.inputGradient(i));
 
   // The ghost beside them: the same backward pass (same forward, weights and loss scale)
   // kept in FP32, i.e. the gradients before any rounding to the low format: what that
@@ -258,7 +260,7 @@ void RunLoop::emitHistograms(std::int64_t step) {
   for (auto* p : params_) stored.push_back(p->grad);
   const double scale = scaler_.enabled() ? static_cast<double>(scaler_.scale()) : 1.0;
   const double grad_scale = scale * cfg_.training.loss_weight;
-  const Tensor& out = model_.activation(layers.size());
+  const Tensor& out = model_.output();
   Tensor dlogits;
   if (cfg_.training.loss == "mse")
     mseOneHot(out, y_, grad_scale, &dlogits, fp32);
@@ -266,9 +268,9 @@ void RunLoop::emitHistograms(std::int64_t step) {
     softmaxCrossEntropy(out, y_, grad_scale, &dlogits, fp32);
   model_.backward(dlogits, fp32);
   for (auto* p : params_) emit(p->name, "grad_fp32", p->grad);
-  for (std::size_t i = 1; i < layers.size(); ++i)
-    if (!layers[i]->parameters().empty())
-      emit(layers[i]->name() + ".input", "act_grad_fp32", model_.inputGradient(i));
+  for (std::size_t i = 1; i < ops.size(); ++i)
+    if (!ops[i]->parameters().empty())
+      emit(ops[i]->name() + ".input", "act_grad_fp32", model_.inputGradient(i));
   // Back to the stored gradients, in place: the optimizer holds pointers to these buffers.
   for (std::size_t i = 0; i < params_.size(); ++i) {
     Tensor& g = params_[i]->grad;
