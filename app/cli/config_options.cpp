@@ -53,7 +53,7 @@ void ConfigOptions::addTo(CLI::App& cmd) {
   cmd.add_option("--init-scale", init_scale, "Initial loss scale")->type_name("NUMBER");
   cmd.add_option("--model", model, "Model preset: mlp, lenet, cifar-cnn");
   cmd.add_option("--hidden", hidden, "Hidden widths, e.g. 256,128");
-  cmd.add_option("--dataset", dataset, "fashion-mnist, mnist, cifar10, spirals, moons, blobs");
+  cmd.add_option("--dataset", dataset, "fashion-mnist, mnist, cifar10, image-folder, imdb, csv-text, spirals, moons, blobs");
   cmd.add_option("--data-dir", data_dir, "Dataset folder (default: Debian's Fashion-MNIST)");
   cmd.add_option("--train-limit", train_limit, "Use only the first N training samples (0 = all)")->type_name("INT");
   cmd.add_option("--test-limit", test_limit, "Use only the first N test samples (0 = all)")->type_name("INT");

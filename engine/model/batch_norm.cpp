@@ -19,6 +19,13 @@ BatchNorm::BatchNorm(std::string name, std::int64_t channels, double momentum, d
   beta_.keep_fp32 = true;
 }
 
+BatchNorm::BatchNorm(std::string name, Parameter gamma, Parameter beta, double momentum, double eps)
+    : name_(std::move(name)), channels_(gamma.value.size()), momentum_(momentum), eps_(eps),
+      gamma_(std::move(gamma)), beta_(std::move(beta)),
+      running_mean_(static_cast<std::size_t>(channels_), 0.0f),
+      running_var_(static_cast<std::size_t>(channels_), 1.0f),
+      inv_std_(static_cast<std::size_t>(channels_)) {}
+
 namespace {
 // x viewed as [N, C, S] with S = spatial size (1 for BatchNorm1d).
 struct Layout {

@@ -10,6 +10,8 @@ namespace halflab {
 class BatchNorm : public Layer {
  public:
   BatchNorm(std::string name, std::int64_t channels, double momentum = 0.1, double eps = 1e-5);
+  // With initialised affine parameters (the graph builder's path), each [channels].
+  BatchNorm(std::string name, Parameter gamma, Parameter beta, double momentum, double eps);
   std::string name() const override { return name_; }
   Shape outputShape(const Shape& in) const override { return batchNormOutputShape(name_, in, channels_); }
   void forward(const Tensor& x, Tensor& y, ExecContext& ctx) override;

@@ -22,6 +22,12 @@ Conv2d::Conv2d(std::string name, std::int64_t in_channels, std::int64_t out_chan
   initUniform(bias_.value, bound, rng);
 }
 
+Conv2d::Conv2d(std::string name, std::int64_t stride, std::int64_t padding, Parameter weight,
+               Parameter bias)
+    : name_(std::move(name)), in_c_(weight.value.dim(1)), out_c_(weight.value.dim(0)),
+      kernel_(weight.value.dim(2)), stride_(stride), padding_(padding), weight_(std::move(weight)),
+      bias_(std::move(bias)) {}
+
 cpu::ConvGeometry Conv2d::geometry(const Shape& in) const {
   return {in.at(0), in.at(1), in.at(2), in.at(3), out_c_, kernel_, kernel_, stride_, padding_};
 }

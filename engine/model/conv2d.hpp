@@ -11,6 +11,8 @@ class Conv2d : public Layer {
   Conv2d(std::string name, std::int64_t in_channels, std::int64_t out_channels,
          std::int64_t kernel, std::int64_t stride, std::int64_t padding, std::mt19937_64& rng,
          double gain = 1.0);
+  // With initialised parameters (the graph builder's path): weight OIHW, bias [O].
+  Conv2d(std::string name, std::int64_t stride, std::int64_t padding, Parameter weight, Parameter bias);
   std::string name() const override { return name_; }
   Shape outputShape(const Shape& in) const override;
   void forward(const Tensor& x, Tensor& y, ExecContext& ctx) override;

@@ -21,6 +21,10 @@ Linear::Linear(std::string name, std::int64_t in, std::int64_t out, std::mt19937
   initUniform(bias_.value, bound, rng);
 }
 
+Linear::Linear(std::string name, Parameter weight, Parameter bias)
+    : name_(std::move(name)), in_(weight.value.dim(1)), out_(weight.value.dim(0)),
+      weight_(std::move(weight)), bias_(std::move(bias)) {}
+
 void Linear::forward(const Tensor& x, Tensor& y, ExecContext& ctx) {
   const std::int64_t n = x.dim(0);
   y.reshapeTo(outputShape(x.shape));  // refuses an input of the wrong width

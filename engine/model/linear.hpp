@@ -10,6 +10,8 @@ class Linear : public Layer {
  public:
   Linear(std::string name, std::int64_t in, std::int64_t out, std::mt19937_64& rng,
          double gain = 1.0);
+  // With initialised parameters (the graph builder's path): weight [out, in], bias [out].
+  Linear(std::string name, Parameter weight, Parameter bias);
   std::string name() const override { return name_; }
   Shape outputShape(const Shape& in) const override { return linearOutputShape(name_, in, in_, out_); }
   void forward(const Tensor& x, Tensor& y, ExecContext& ctx) override;

@@ -61,7 +61,8 @@ MemoryEstimate estimateMemory(const ModelPlan& plan, std::int64_t train_batch, s
       if (sizes.gemm_scratch && !p.keep_fp32) t.add(p.name + " TF32 copy", n, 4);
       if (sizes.gradient_snapshot) t.add(p.name + " gradient snapshot", n, 4);
     }
-    t.add(l.name + " running statistics", l.buffer_elements, 4);
+    for (const OpBuffer& b : l.buffers)
+      if (b.batch == OpBuffer::Batch::None) t.add(l.name + " " + b.what, b.elements, b.bytes);
   }
   // The input batch and every layer's output, then their gradients (training batch only).
   t.add("input batch", elementsOf(plan.layers.empty() ? Shape{} : plan.layers.front().in, forward_batch),
@@ -73,15 +74,16 @@ MemoryEstimate estimateMemory(const ModelPlan& plan, std::int64_t train_batch, s
     t.add(l.name + " output gradient", elementsOf(l.out, train_batch), sizes.activation);
 
   for (const LayerSpec& l : plan.layers) {
-    const bool gemm = l.kind == LayerKind::Linear || l.kind == LayerKind::Conv2d;
-    if (sizes.gemm_scratch && gemm) {
+    if (sizes.gemm_scratch && l.def->gemm) {
       t.add(l.name + " TF32 input copy", elementsOf(l.in, forward_batch), 4);
       t.add(l.name + " TF32 gradient copy", elementsOf(l.out, train_batch), 4);
     }
     if (!sizes.layer_buffers) continue;
-    if (l.kind == LayerKind::MaxPool2d) t.add(l.name + " indices", elementsOf(l.out, forward_batch), 4);
-    if (l.kind == LayerKind::Dropout) t.add(l.name + " mask", elementsOf(l.in, train_batch), 1);
-    if (l.kind == LayerKind::BatchNorm) t.add(l.name + " normalised input", elementsOf(l.in, forward_batch), 4);
+    for (const OpBuffer& b : l.buffers) {
+      if (b.batch == OpBuffer::Batch::None) continue;
+      const std::int64_t batch = b.batch == OpBuffer::Batch::Train ? train_batch : forward_batch;
+      t.add(l.name + " " + b.what, mul(b.elements, batch), b.bytes);
+    }
   }
   return e;
 }

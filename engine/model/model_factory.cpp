@@ -1,45 +1,52 @@
 #include "engine/model/model_factory.hpp"
 
+#include <cmath>
 #include <random>
+#include <stdexcept>
 
-#include "engine/model/activation.hpp"
-#include "engine/model/batch_norm.hpp"
-#include "engine/model/conv2d.hpp"
-#include "engine/model/dropout.hpp"
-#include "engine/model/flatten.hpp"
-#include "engine/model/linear.hpp"
-#include "engine/model/max_pool2d.hpp"
+#include "engine/model/init.hpp"
 
 namespace halflab {
 
-Sequential buildModel(const ModelConfig& cfg, const Shape& sample_shape, int num_classes,
-                      std::uint64_t seed) {
+Graph buildModel(const ModelConfig& cfg, const Shape& sample_shape, int num_classes, std::uint64_t seed) {
   return buildModel(planModel(cfg, sample_shape, num_classes), cfg.init_gain, seed);
 }
 
-Sequential buildModel(const ModelPlan& plan, double init_gain, std::uint64_t seed) {
-  // One generator for the whole model: each layer draws its weights in plan order.
+std::vector<std::vector<Parameter>> initialParameters(const ModelPlan& plan, double init_gain, std::uint64_t seed) {
+  // One generator for the whole model: each parameter draws its values in plan order.
   std::mt19937_64 rng(seed);
-  Sequential m;
+  std::vector<std::vector<Parameter>> out;
   for (const LayerSpec& l : plan.layers) {
-    switch (l.kind) {
-      case LayerKind::Flatten: m.add(std::make_unique<Flatten>(l.name)); break;
-      case LayerKind::Linear:
-        m.add(std::make_unique<Linear>(l.name, l.in_size, l.out_size, rng, init_gain));
-        break;
-      case LayerKind::Conv2d:
-        m.add(std::make_unique<Conv2d>(l.name, l.in_size, l.out_size, l.window.kernel, l.window.stride,
-                                       l.window.padding, rng, init_gain));
-        break;
-      case LayerKind::BatchNorm: m.add(std::make_unique<BatchNorm>(l.name, l.in_size)); break;
-      case LayerKind::Activation: m.add(std::make_unique<Activation>(l.name, l.activation)); break;
-      case LayerKind::Dropout: m.add(std::make_unique<Dropout>(l.name, l.dropout)); break;
-      case LayerKind::MaxPool2d:
-        m.add(std::make_unique<MaxPool2d>(l.name, l.window.kernel, l.window.stride));
-        break;
+    std::vector<Parameter> params;
+    for (const ParameterSpec& s : l.parameters) {
+      Parameter p;
+      p.name = s.name;
+      p.decay = s.decay;
+      p.keep_fp32 = s.keep_fp32;
+      switch (s.init) {
+        case ParamInit::Ones: p.value = Tensor(s.shape, 1.0f); break;
+        case ParamInit::Zeros: p.value = Tensor(s.shape, 0.0f); break;
+        case ParamInit::UniformFanIn:
+          p.value = Tensor(s.shape);
+          initUniform(p.value, init_gain / std::sqrt(static_cast<double>(s.fan_in)), rng);
+          break;
+      }
+      params.push_back(std::move(p));
     }
+    out.push_back(std::move(params));
   }
-  return m;
+  return out;
+}
+
+Graph buildModel(const ModelPlan& plan, double init_gain, std::uint64_t seed) {
+  auto params = initialParameters(plan, init_gain, seed);
+  Graph g;
+  for (std::size_t i = 0; i < plan.layers.size(); ++i) {
+    const LayerSpec& l = plan.layers[i];
+    if (!l.def->make_cpu) throw std::invalid_argument(l.name + ": op '" + l.def->name + "' has no CPU implementation");
+    g.add(l.def->make_cpu(l.node, l.ins, std::move(params[i])), l.inputs);
+  }
+  return g;
 }
 
 }  // namespace halflab

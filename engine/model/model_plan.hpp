@@ -1,44 +1,46 @@
 #pragma once
-// The architecture of a model preset, worked out without allocating anything: every
-// layer with its input and output shape (shape inference) and the shapes of its
-// parameters. buildModel() instantiates a plan; the memory estimate walks one.
+// A model description with every shape worked out, without allocating anything: each
+// node with its op definition, the values it reads, its input and output shapes
+// (shape inference) and its parameters. buildModel() instantiates a plan; the memory
+// estimate and `model show` walk one.
 #include <cstdint>
+#include <functional>
 #include <string>
 #include <vector>
 
-#include "engine/model/activation.hpp"
 #include "engine/model/model_config.hpp"
+#include "engine/model/node_spec.hpp"
+#include "engine/model/op_def.hpp"
 #include "engine/model/shape_inference.hpp"
 
 namespace halflab {
 
-enum class LayerKind { Flatten, Linear, Conv2d, BatchNorm, Activation, Dropout, MaxPool2d };
-
-struct ParameterSpec {
-  std::string name;        // e.g. "fc2.weight"
-  Shape shape;
-  bool keep_fp32 = false;  // batch-norm affine parameters stay fp32 in every mode
-};
-
 struct LayerSpec {
-  LayerKind kind = LayerKind::Flatten;
-  std::string name;
-  Shape in, out;                 // with a batch dimension of 1
-  std::int64_t in_size = 0;      // Linear: input features; Conv2d: input channels; BatchNorm: channels
-  std::int64_t out_size = 0;     // Linear: output features; Conv2d: output channels
-  Window2d window;               // Conv2d, MaxPool2d
-  ActivationKind activation = ActivationKind::ReLU;
-  double dropout = 0.0;
+  const OpDef* def = nullptr;
+  NodeSpec node;
+  std::string name;             // node.name
+  std::vector<int> inputs;      // values read: 0 = the model input, k + 1 = node k's output
+  std::vector<Shape> ins;       // their shapes
+  Shape in, out;                // first input and output, with a batch dimension of 1
   std::vector<ParameterSpec> parameters;
-  std::int64_t buffer_elements = 0;  // state that is not trained (batch-norm running statistics)
+  std::vector<OpBuffer> buffers;
 };
 
 struct ModelPlan {
-  std::string preset;
+  std::string preset;            // "" for a model given as model.layers
   Shape sample;                  // one sample's shape, without the batch dimension
   std::vector<LayerSpec> layers;
   Shape output() const { return layers.empty() ? Shape{} : layers.back().out; }
+  std::int64_t parameterCount() const;
 };
+
+// Shape inference over a node list. Resolves input names (default: the previous node),
+// checks each op's input count and shapes. Throws ShapeInferenceError naming the node
+// (`explain` may extend its message) and std::invalid_argument for an unknown op, a
+// duplicate name or an unknown input.
+using ShapeErrorHint = std::function<std::string(std::size_t node, const std::string& message)>;
+ModelPlan planNodes(const std::vector<NodeSpec>& nodes, const Shape& sample_shape,
+                    const ShapeErrorHint& explain = {});
 
 // sample_shape: {C, H, W} for images, {D} for vectors. Throws ShapeInferenceError naming
 // the layer when the data does not fit the architecture, e.g. "pool6: a 2x2 window with

@@ -11,6 +11,8 @@
 
 #include "engine/json/bounded_json.hpp"
 #include "engine/model/activation.hpp"
+#include "engine/model/layer_list.hpp"
+#include "engine/model/presets.hpp"
 
 namespace halflab {
 
@@ -98,6 +100,13 @@ class SectionReader {
     }
   }
   bool has(const char* key) const { return obj_ && obj_->contains(key); }
+  // The raw value of a field the caller checks itself (null when absent).
+  const json* take(const char* key) {
+    if (!obj_) return nullptr;
+    seen_.insert(key);
+    auto it = obj_->find(key);
+    return it == obj_->end() || it->is_null() ? nullptr : &*it;
+  }
   void rejectUnknown() {
     if (!obj_) return;
     for (auto it = obj_->begin(); it != obj_->end(); ++it)
@@ -112,8 +121,8 @@ class SectionReader {
   std::set<std::string> seen_;
 };
 
-const std::set<std::string> kDatasetKinds{"fashion-mnist", "mnist", "cifar10", "spirals",
-                                          "moons", "blobs"};
+const std::set<std::string> kDatasetKinds{"fashion-mnist", "mnist", "cifar10", "image-folder",
+                                          "imdb", "csv-text", "spirals", "moons", "blobs"};
 
 }  // namespace
 
@@ -143,6 +152,14 @@ RunConfig RunConfig::fromJson(const json& j) {
   d.get("synthetic_classes", c.dataset.synthetic_classes);
   d.get("noise", c.dataset.noise);
   d.get("normalize", c.dataset.normalize);
+  d.get("augment_flip", c.dataset.augment_flip);
+  d.get("augment_crop_pad", c.dataset.augment_crop_pad);
+  d.get("vocab_size", c.dataset.vocab_size);
+  d.get("max_len", c.dataset.max_len);
+  d.get("padding", c.dataset.padding);
+  d.get("truncating", c.dataset.truncating);
+  d.get("cache", c.dataset.cache);
+  d.get("cache_dir", c.dataset.cache_dir);
   d.rejectUnknown();
 
   SectionReader m(j, "model", issues);
@@ -155,6 +172,15 @@ RunConfig RunConfig::fromJson(const json& j) {
   m.get("batchnorm", c.model.batchnorm);
   m.get("channels", c.model.channels);
   m.get("init_gain", c.model.init_gain);
+  if (const json* layers = m.take("layers")) {
+    for (const char* preset_field : {"preset", "hidden", "activation", "dropout", "batchnorm", "channels"})
+      if (m.has(preset_field) && !(std::string(preset_field) == "preset" && c.model.preset == "layers"))
+        issues.push_back({std::string("model.") + preset_field, "belongs to a preset; model.layers describes the whole model"});
+    std::vector<LayerListIssue> layer_issues;
+    c.model.layers = expandLayerList(*layers, "model.layers", layer_issues);
+    for (auto& li : layer_issues) issues.push_back({std::move(li.field), std::move(li.message)});
+    c.model.preset = "layers";
+  }
   m.rejectUnknown();
 
   SectionReader p(j, "precision", issues);
@@ -260,13 +286,17 @@ RunConfig RunConfig::fromFile(const std::string& path) {
 
 json RunConfig::toJson() const {
   const auto& s = precision.scaler;
-  return json{
+  json j{
       {"name", name},
       {"dataset",
        {{"kind", dataset.kind}, {"path", dataset.path}, {"train_limit", dataset.train_limit},
         {"test_limit", dataset.test_limit}, {"synthetic_samples", dataset.synthetic_samples},
         {"synthetic_classes", dataset.synthetic_classes}, {"noise", dataset.noise},
-        {"normalize", dataset.normalize}}},
+        {"normalize", dataset.normalize}, {"augment_flip", dataset.augment_flip},
+        {"augment_crop_pad", dataset.augment_crop_pad}, {"vocab_size", dataset.vocab_size},
+        {"max_len", dataset.max_len}, {"padding", dataset.padding},
+        {"truncating", dataset.truncating}, {"cache", dataset.cache},
+        {"cache_dir", dataset.cache_dir}}},
       {"model",
        {{"preset", model.preset}, {"hidden", model.hidden}, {"activation", model.activation},
         {"dropout", model.dropout}, {"batchnorm", model.batchnorm},
@@ -293,6 +323,10 @@ json RunConfig::toJson() const {
         {"loss_weight", training.loss_weight}, {"clip_grad_norm", training.clip_grad_norm},
         {"device", training.device}, {"threads", training.threads},
         {"target_accuracy", training.target_accuracy}}}};
+  // A model.layers model is stored as its expanded node list: the store alone re-creates it.
+  if (model.preset == "layers")
+    j["model"] = {{"preset", "layers"}, {"layers", nodesToJson(model.layers)}, {"init_gain", model.init_gain}};
+  return j;
 }
 
 std::string RunConfig::toJsonText(int indent) const { return toJson().dump(indent); }
@@ -303,7 +337,8 @@ std::vector<ConfigIssue> RunConfig::validate() const {
     if (!ok) v.push_back({field, std::move(msg)});
   };
   need(kDatasetKinds.count(dataset.kind) > 0, "dataset.kind",
-       "unknown dataset '" + cutForMessage(dataset.kind) + "' (expected fashion-mnist, mnist, cifar10, spirals, moons or blobs)");
+       "unknown dataset '" + cutForMessage(dataset.kind) +
+           "' (expected fashion-mnist, mnist, cifar10, image-folder, imdb, csv-text, spirals, moons or blobs)");
   need(dataset.train_limit >= 0, "dataset.train_limit", "must be >= 0 (0 = all samples)");
   need(dataset.test_limit >= 0, "dataset.test_limit", "must be >= 0 (0 = all samples)");
   need(dataset.synthetic_samples >= 10 && dataset.synthetic_samples <= 10'000'000,
@@ -311,13 +346,43 @@ std::vector<ConfigIssue> RunConfig::validate() const {
   need(dataset.synthetic_classes >= 2 && dataset.synthetic_classes <= 100,
        "dataset.synthetic_classes", "must be between 2 and 100");
   need(dataset.noise >= 0 && dataset.noise <= 10, "dataset.noise", "must be between 0 and 10");
-  const bool images = dataset.kind == "fashion-mnist" || dataset.kind == "mnist" || dataset.kind == "cifar10";
-  if (!images && dataset.path.empty() == false)
+  const bool images = dataset.isImageKind();
+  const bool synthetic = !images && !dataset.isTextKind();
+  if (synthetic && dataset.path.empty() == false)
     v.push_back({"dataset.path", "synthetic datasets take no path"});
+  if ((dataset.kind == "image-folder" || dataset.isTextKind()) && dataset.path.empty())
+    v.push_back({"dataset.path", "'" + dataset.kind + "' needs the folder to read (" +
+                                     (dataset.kind == "image-folder" ? "holding train/<class>/ and test/<class>/"
+                                      : dataset.kind == "imdb" ? "aclImdb, holding train/{pos,neg} and test/{pos,neg}"
+                                                               : "holding train.csv and test.csv (or .tsv)") + ")"});
+  need(dataset.augment_crop_pad >= 0 && dataset.augment_crop_pad <= 64, "dataset.augment_crop_pad",
+       "must be between 0 and 64 pixels (0 = no random crop)");
+  if ((dataset.augment_flip || dataset.augment_crop_pad > 0) && !images)
+    v.push_back({dataset.augment_flip ? "dataset.augment_flip" : "dataset.augment_crop_pad",
+                 "augmentation needs an image dataset (fashion-mnist, mnist, cifar10 or image-folder), not " +
+                     cutForMessage(dataset.kind)});
+  if ((dataset.augment_flip || dataset.augment_crop_pad > 0) && training.device == "cuda")
+    v.push_back({dataset.augment_flip ? "dataset.augment_flip" : "dataset.augment_crop_pad",
+                 "augmentation runs in the CPU training loop only; use training.device cpu or auto"});
+  need(dataset.vocab_size >= 1 && dataset.vocab_size <= 10'000'000, "dataset.vocab_size",
+       "must be between 1 and 10000000 (words kept besides pad 0 and unknown 1)");
+  need(dataset.max_len >= 1 && dataset.max_len <= 100'000, "dataset.max_len",
+       "must be between 1 and 100000 tokens");
+  need(dataset.padding == "pre" || dataset.padding == "post", "dataset.padding",
+       "unknown padding '" + cutForMessage(dataset.padding) + "' (expected pre or post)");
+  need(dataset.truncating == "pre" || dataset.truncating == "post", "dataset.truncating",
+       "unknown truncating '" + cutForMessage(dataset.truncating) + "' (expected pre or post)");
 
-  need(model.preset == "mlp" || model.preset == "lenet" || model.preset == "cifar-cnn",
-       "model.preset", "unknown preset '" + cutForMessage(model.preset) + "' (expected mlp, lenet or cifar-cnn)");
-  if (model.preset != "mlp" && !images)
+  const PresetInfo* preset_info = findPreset(model.preset);
+  const bool layer_list = model.preset == "layers";
+  if (layer_list && model.layers.empty()) v.push_back({"model.layers", "needs at least one layer"});
+  if (!layer_list && !preset_info) {
+    std::string known;
+    for (const auto& p : modelPresets()) known += (known.empty() ? "" : ", ") + p.name;
+    v.push_back({"model.preset", "unknown preset '" + cutForMessage(model.preset) + "' (expected " + known +
+                                     ", or give model.layers)"});
+  }
+  if (preset_info && preset_info->needs_images && !images)
     v.push_back({"model.preset", "'" + cutForMessage(model.preset) + "' needs an image dataset; use mlp for " + cutForMessage(dataset.kind)});
   for (int h : model.hidden)
     if (h < 1 || h > 65536) { v.push_back({"model.hidden", "every width must be between 1 and 65536"}); break; }
@@ -374,6 +439,12 @@ std::string RunConfig::datasetDir() const {
   if (dataset.kind == "mnist") return "/usr/share/datasets/mnist";
   return {};
 }
+
+bool DatasetConfig::isImageKind() const {
+  return kind == "fashion-mnist" || kind == "mnist" || kind == "cifar10" || kind == "image-folder";
+}
+
+bool DatasetConfig::isTextKind() const { return kind == "imdb" || kind == "csv-text"; }
 
 std::string RunConfig::displayName() const {
   if (!name.empty()) return name;

@@ -34,7 +34,8 @@ class ConfigError : public std::runtime_error {
 };
 
 struct DatasetConfig {
-  std::string kind = "fashion-mnist";  // fashion-mnist | mnist | cifar10 | spirals | moons | blobs
+  // fashion-mnist | mnist | cifar10 | image-folder | imdb | csv-text | spirals | moons | blobs
+  std::string kind = "fashion-mnist";
   std::string path;                    // folder; empty = default for the kind
   std::int64_t train_limit = 0;        // 0 = all samples
   std::int64_t test_limit = 0;
@@ -42,6 +43,19 @@ struct DatasetConfig {
   int synthetic_classes = 3;
   double noise = 0.1;
   bool normalize = true;
+  // Image sets, training batches only (engine/data/image_augment.hpp).
+  bool augment_flip = false;
+  int augment_crop_pad = 0;            // pixels, 0 = no random crop
+  // Text sets (imdb, csv-text; engine/data/text/).
+  std::int64_t vocab_size = 20000;     // most frequent training words kept (ids 2.., plus pad 0 and unknown 1)
+  std::int64_t max_len = 256;          // tokens per sample after padding / truncating
+  std::string padding = "pre";         // pre | post (Keras pad_sequences)
+  std::string truncating = "pre";      // pre | post
+  bool cache = true;                   // keep tokenized sets in cache_dir
+  std::string cache_dir;               // empty = $XDG_CACHE_HOME/halflab/tokens (or ~/.cache/...)
+
+  bool isImageKind() const;            // [N, C, H, W] float inputs
+  bool isTextKind() const;             // int32 token inputs
 };
 
 struct PrecisionConfig {

@@ -12,6 +12,8 @@
 #if HALFLAB_WITH_CUDA
 #include "engine/backend/cuda/cuda_run.hpp"
 #endif
+#include "engine/data/image_augment.hpp"
+#include "engine/data/image_folder.hpp"
 #include "engine/data/loaders.hpp"
 #include "engine/model/loss.hpp"
 #include "engine/model/model_factory.hpp"
@@ -78,12 +80,18 @@ std::shared_ptr<const DataSplit> loadDataFor(const RunConfig& cfg) {
   auto split = std::make_shared<DataSplit>();
   const auto& d = cfg.dataset;
   const std::uint64_t seed = cfg.training.seed;
+  if (d.isTextKind())
+    throw ConfigError("dataset.kind", "'" + d.kind + "' gives int32 token ids, and no model consumes token "
+                      "inputs yet (every preset, mlp, lenet and cifar-cnn, takes float inputs); "
+                      "inspect the data with: halflab-cli data show");
   if (d.kind == "fashion-mnist" || d.kind == "mnist") {
     *split = loadIdxFolder(cfg.datasetDir(), d.kind);
   } else if (d.kind == "cifar10") {
     if (cfg.datasetDir().empty())
       throw DataError("dataset.path: CIFAR-10 needs the folder holding data_batch_1.bin .. test_batch.bin");
     *split = loadCifar10Folder(cfg.datasetDir());
+  } else if (d.kind == "image-folder") {
+    *split = std::move(loadImageFolder(cfg.datasetDir()).split);
   } else {
     // Synthetic sets: 80% for training, 20% for testing, both drawn from the same shapes.
     const auto n = d.synthetic_samples;
@@ -173,13 +181,14 @@ class RunLoop {
   LossScaler scaler_;
   std::unique_ptr<Optimizer> optimizer_;
   ModelPlan plan_;
-  Sequential model_;
+  Graph model_;
   std::vector<Parameter*> params_;
   std::vector<OptimParam> optim_params_;
   ExecContext ctx_;
   Tensor x_, dlogits_;
   std::vector<std::int32_t> y_;
   const RunTimer* timer_ = nullptr;
+  ImageAugmentation augmentation_{cfg_.dataset.augment_flip, cfg_.dataset.augment_crop_pad};
 };
 
 void RunLoop::prepareParameters() {
@@ -230,10 +239,12 @@ void RunLoop::emitHistograms(std::int64_t step) {
   // exactly what can underflow or overflow.
   for (auto* p : params_) emit(p->name, "grad", p->grad);
   for (auto* p : params_) emit(p->name, "weight", p->compute());
-  const auto& layers = model_.layers();
-  for (std::size_t i = 1; i < layers.size(); ++i)
-    if (!layers[i]->parameters().empty())
-      emit(layers[i]->name() + ".input", "act_grad", model_.inputGradient(i));
+  // The gradient each trainable node receives at its input (empty where no parameter
+  // lies upstream of it, e.g. at the first one).
+  const auto& ops = model_.ops();
+  for (std::size_t i = 1; i < ops.size(); ++i)
+    if (!ops[i]->parameters().empty())
+      emit(ops[i]->name() + ".input", "act_grad", model_.inputGradient(i));
 
   // The ghost beside them: the same backward pass (same forward, weights and loss scale)
   // kept in FP32, i.e. the gradients before any rounding to the low format: what that
@@ -249,7 +260,7 @@ void RunLoop::emitHistograms(std::int64_t step) {
   for (auto* p : params_) stored.push_back(p->grad);
   const double scale = scaler_.enabled() ? static_cast<double>(scaler_.scale()) : 1.0;
   const double grad_scale = scale * cfg_.training.loss_weight;
-  const Tensor& out = model_.activation(layers.size());
+  const Tensor& out = model_.output();
   Tensor dlogits;
   if (cfg_.training.loss == "mse")
     mseOneHot(out, y_, grad_scale, &dlogits, fp32);
@@ -257,9 +268,9 @@ void RunLoop::emitHistograms(std::int64_t step) {
     softmaxCrossEntropy(out, y_, grad_scale, &dlogits, fp32);
   model_.backward(dlogits, fp32);
   for (auto* p : params_) emit(p->name, "grad_fp32", p->grad);
-  for (std::size_t i = 1; i < layers.size(); ++i)
-    if (!layers[i]->parameters().empty())
-      emit(layers[i]->name() + ".input", "act_grad_fp32", model_.inputGradient(i));
+  for (std::size_t i = 1; i < ops.size(); ++i)
+    if (!ops[i]->parameters().empty())
+      emit(ops[i]->name() + ".input", "act_grad_fp32", model_.inputGradient(i));
   // Back to the stored gradients, in place: the optimizer holds pointers to these buffers.
   for (std::size_t i = 0; i < params_.size(); ++i) {
     Tensor& g = params_[i]->grad;
@@ -329,6 +340,7 @@ RunSummary RunLoop::train(RunSummary summary, RunTimer& timer, std::int64_t tota
       std::int64_t m = 0;
       const std::int64_t* idx = sampler.batch(b, &m);
       gatherBatch(data_.train, idx, m, x_, y_);
+      augmentBatch(x_, augmentation_, tc.seed, step);
       ctx_.roundOutput(x_);  // the input is an activation too
       ctx_.grad_counts = {};
 
@@ -428,7 +440,9 @@ RunSummary Trainer::run(RunObserver& observer) {
 
   std::unique_ptr<RunLoop> loop;
   std::int64_t total_steps = 0, steps_per_epoch = 0;
-  if (cfg_.training.device != "cpu") {
+  // Augmentation lives in the CPU loop only: "auto" stays on the CPU (validate() refuses "cuda").
+  const bool augments = cfg_.dataset.augment_flip || cfg_.dataset.augment_crop_pad > 0;
+  if (cfg_.training.device != "cpu" && !augments) {
 #if HALFLAB_WITH_CUDA
     // The CUDA twin of this loop takes the run when a usable GPU supports the config.
     if (cudaBackendProblem(cfg_).empty()) {

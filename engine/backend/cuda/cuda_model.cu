@@ -66,9 +66,13 @@ float hostToF32(const std::uint8_t* p, DType t) {
 
 }  // namespace
 
-std::string unsupportedLayerReason(Sequential& model) {
-  for (const auto& l : model.layers()) {
-    halflab::Layer* raw = l.get();
+std::string unsupportedLayerReason(Graph& model) {
+  for (std::size_t i = 0; i < model.size(); ++i) {
+    const auto& l = model.ops()[i];
+    if (model.inputsOf(i) != std::vector<int>{static_cast<int>(i)})
+      return "layer " + l->name() + ": the GPU backend runs chains only (this node does not read the previous one)";
+    halflab::Layer* raw = dynamic_cast<halflab::Layer*>(l.get());
+    if (!raw) return "layer " + l->name() + ": no CUDA implementation";
     if (dynamic_cast<Conv2d*>(raw) && !cudnnAvailable())
       return "layer " + l->name() + ": convolutions need cuDNN, which this build does not have";
     if (dynamic_cast<MaxPool2d*>(raw)) {
@@ -84,7 +88,7 @@ std::string unsupportedLayerReason(Sequential& model) {
   return "";
 }
 
-CudaModel::CudaModel(Sequential& cpu, const ModelConfig& mc, const Shape& sample_shape,
+CudaModel::CudaModel(Graph& cpu, const ModelConfig& mc, const Shape& sample_shape,
                      const PrecisionPolicy& policy, const std::vector<std::int64_t>& batch_sizes,
                      std::uint64_t seed, cudaStream_t stream)
     : policy_(policy), act_type_(dtypeFor(policy.compute)), stream_(stream), seed_(seed) {
@@ -99,10 +103,11 @@ CudaModel::CudaModel(Sequential& cpu, const ModelConfig& mc, const Shape& sample
   // Layers, per-sample shapes and the parameter table (CPU parameter order).
   sample_shapes_.push_back(sample_shape);
   std::vector<Parameter*> cpu_params;
-  for (const auto& l : cpu.layers()) {
+  for (const auto& op : cpu.ops()) {
     auto d = std::make_unique<DevLayer>();
-    d->name = l->name();
-    halflab::Layer* raw = l.get();
+    d->name = op->name();
+    halflab::Layer* raw = dynamic_cast<halflab::Layer*>(op.get());  // unsupportedLayerReason: never null
+    halflab::Layer* l = raw;
     const Shape& in = sample_shapes_.back();
     Shape batched{1};
     batched.insert(batched.end(), in.begin(), in.end());

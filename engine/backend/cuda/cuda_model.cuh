@@ -1,5 +1,5 @@
 #pragma once
-// The model on the GPU: the layers of a CPU Sequential (same initial weights), with
+// The model on the GPU: the layers of a CPU Graph (a chain) (same initial weights), with
 // activations in NHWC and real fp16/bf16 buffers, parameters in flat arrays for the
 // multi-tensor optimizer. forward/backward only enqueue work on the stream.
 #include <memory>
@@ -10,7 +10,7 @@
 #include "engine/backend/cuda/cuda_gemm.cuh"
 #include "engine/backend/cuda/cuda_step_kernels.cuh"
 #include "engine/model/model_config.hpp"
-#include "engine/model/sequential.hpp"
+#include "engine/model/graph.hpp"
 #include "engine/precision/precision_mode.hpp"
 
 namespace halflab::cuda {
@@ -23,12 +23,12 @@ struct DevParam {
 };
 
 // Says why a CPU model cannot run on the GPU backend (empty = it can).
-std::string unsupportedLayerReason(Sequential& model);
+std::string unsupportedLayerReason(Graph& model);
 
 class CudaModel {
  public:
   // batch_sizes: every batch size the run will use (train, last train batch, eval sizes).
-  CudaModel(Sequential& cpu_model, const ModelConfig& mc, const Shape& sample_shape,
+  CudaModel(Graph& cpu_model, const ModelConfig& mc, const Shape& sample_shape,
             const PrecisionPolicy& policy, const std::vector<std::int64_t>& batch_sizes,
             std::uint64_t seed, cudaStream_t stream);
   ~CudaModel();

@@ -134,7 +134,7 @@ void CudaRunLoop::setUp(std::int64_t total_steps) {
   const Dataset& te = data.test;
   const Shape sample = sampleShape(tr);
   // Same model, same initial weights as the CPU trainer (same seed, same factory).
-  Sequential cpu_model = buildModel(cfg.model, sample, tr.num_classes, cfg.training.seed);
+  Graph cpu_model = buildModel(cfg.model, sample, tr.num_classes, cfg.training.seed);
   std::vector<std::int64_t> sizes{batch_, eval_batch_};
   if (tr.count() % batch_) sizes.push_back(tr.count() % batch_);
   if (te.count() % eval_batch_) sizes.push_back(te.count() % eval_batch_);
@@ -529,6 +529,8 @@ std::string cudaBackendProblem(const RunConfig& cfg) {
   if (g.cc_major < 8)
     return "GPU " + g.name + " has compute capability " + std::to_string(g.cc_major) + "." +
            std::to_string(g.cc_minor) + "; the CUDA backend needs 8.0 or newer (A100, H100, RTX 30xx and later)";
+  if (cfg.model.preset == "layers")
+    return "model.layers models run on the CPU backend only for now (the CUDA backend builds the presets)";
   if (cfg.model.preset != "mlp" && !cuda::cudnnAvailable())
     return "model.preset '" + cfg.model.preset + "' needs cuDNN, which this build of the CUDA backend lacks";
   return "";

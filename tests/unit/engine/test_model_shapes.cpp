@@ -112,8 +112,8 @@ class TestModelShapes : public QObject {
     Tensor x({1, 1, 1, 1}, 1.0f), y;
     QVERIFY(contains(errorOf<ShapeInferenceError>([&] { pool.forward(x, y, ctx); }), "pool1: a 2x2 window"));
 
-    const Sequential mlp = buildModel(preset("mlp"), {6}, 3, 1);
-    QVERIFY(contains(errorOf<ShapeInferenceError>([&] { mlp.layers()[1]->outputShape({4, 7}); }),
+    const Graph mlp = buildModel(preset("mlp"), {6}, 3, 1);
+    QVERIFY(contains(errorOf<ShapeInferenceError>([&] { mlp.ops()[1]->nodeOutputShape({{4, 7}}); }),
                      "fc1: expects 6 input features, got 7"));
     Flatten flatten("flatten");
     QCOMPARE(flatten.outputShape({0, 3, 4}), (Shape{0, 12}));  // an empty batch, no division by zero
@@ -134,15 +134,15 @@ class TestModelShapes : public QObject {
     cfg.batchnorm = cfg.preset == "mlp";
     cfg.dropout = cfg.preset == "mlp" ? 0.25 : 0.0;
     const ModelPlan plan = planModel(cfg, sample, 10);
-    Sequential m = buildModel(plan, 1.0, 7);
-    QCOMPARE(m.layers().size(), plan.layers.size());
+    Graph m = buildModel(plan, 1.0, 7);
+    QCOMPARE(m.size(), plan.layers.size());
     std::size_t params = 0;
     for (std::size_t i = 0; i < plan.layers.size(); ++i) {
       const LayerSpec& spec = plan.layers[i];
-      const Layer& layer = *m.layers()[i];
+      const Op& layer = *m.ops()[i];
       QCOMPARE(QString::fromStdString(layer.name()), QString::fromStdString(spec.name));
-      QCOMPARE(layer.outputShape(spec.in), spec.out);
-      auto* mutable_layer = m.layers()[i].get();
+      QCOMPARE(layer.nodeOutputShape(spec.ins), spec.out);
+      auto* mutable_layer = m.ops()[i].get();
       const auto built = mutable_layer->parameters();
       QCOMPARE(built.size(), spec.parameters.size());
       for (std::size_t p = 0; p < built.size(); ++p) {
@@ -157,7 +157,7 @@ class TestModelShapes : public QObject {
     batched.insert(batched.begin(), 5);
     QCOMPARE(m.outputShape(batched), (Shape{5, 10}));
     // The other buildModel overload plans the same model with the same weights.
-    Sequential again = buildModel(cfg, sample, 10, 7);
+    Graph again = buildModel(cfg, sample, 10, 7);
     QCOMPARE(again.parameters().front()->value.data, m.parameters().front()->value.data);
     QCOMPARE(again.parameters().back()->value.data, m.parameters().back()->value.data);
   }

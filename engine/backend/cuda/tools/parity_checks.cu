@@ -56,7 +56,7 @@ double toleranceFor(PrecisionMode m) {
 }
 
 // The CPU trainer's parameter preparation (RunLoop::prepareParameters).
-void prepareCpuParameters(Sequential& model, const PrecisionPolicy& policy) {
+void prepareCpuParameters(Graph& model, const PrecisionPolicy& policy) {
   for (auto* p : model.parameters()) {
     if (!policy.master_weights && policy.low_precision()) {
       roundBuffer(policy.compute, p->value.ptr(), p->value.data.size());
@@ -121,18 +121,18 @@ CheckResult opParityCase(const Case& c, PrecisionMode mode) {
   for (auto& l : labels) l = static_cast<std::int32_t>(rng() % static_cast<std::uint64_t>(c.classes));
 
   // CPU reference.
-  Sequential cpu = buildModel(c.model, c.sample, c.classes, 3);
+  Graph cpu = buildModel(c.model, c.sample, c.classes, 3);
   prepareCpuParameters(cpu, policy);
   ExecContext ctx;
   ctx.policy = policy;
   ctx.roundOutput(x);
   Tensor dlogits;
   cpu.forward(x, ctx);
-  softmaxCrossEntropy(cpu.activation(cpu.layers().size()), labels, scale, &dlogits, ctx);
+  softmaxCrossEntropy(cpu.output(), labels, scale, &dlogits, ctx);
   cpu.backward(dlogits, ctx);
 
   // GPU: same weights (CudaModel copies them from the CPU model before it trained).
-  Sequential fresh = buildModel(c.model, c.sample, c.classes, 3);
+  Graph fresh = buildModel(c.model, c.sample, c.classes, 3);
   cudaStream_t stream = nullptr;
   HL_CUDA(cudaStreamCreate(&stream));
   struct StreamGuard {

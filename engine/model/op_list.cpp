@@ -1,0 +1,34 @@
+// The registration list: every op of the engine, in the order `model ops` lists them.
+// Adding an op = its own file under engine/model/ops/ plus one line in each list below.
+#include "engine/model/op_def.hpp"
+
+namespace halflab {
+
+void registerFlattenOp(OpRegistry&);
+void registerLinearOp(OpRegistry&);
+void registerConv2dOp(OpRegistry&);
+void registerBatchNormOp(OpRegistry&);
+void registerActivationOp(OpRegistry&);
+void registerDropoutOp(OpRegistry&);
+void registerMaxPool2dOp(OpRegistry&);
+void registerAddOp(OpRegistry&);
+void registerConcatOp(OpRegistry&);
+
+const OpRegistry& opRegistry() {
+  static const OpRegistry registry = [] {
+    OpRegistry r;
+    registerFlattenOp(r);
+    registerLinearOp(r);
+    registerConv2dOp(r);
+    registerBatchNormOp(r);
+    registerActivationOp(r);
+    registerDropoutOp(r);
+    registerMaxPool2dOp(r);
+    registerAddOp(r);
+    registerConcatOp(r);
+    return r;
+  }();
+  return registry;
+}
+
+}  // namespace halflab
