@@ -37,6 +37,9 @@ struct SweepArgs {
 SweepPlan planFrom(const SweepArgs& a) {
   SweepSpec spec;
   spec.base = a.config.mergedJson();
+  // Threads are how a cell runs, not what it trains (--threads: per worker; Slurm: the
+  // task's CPUs), so they are not part of the cells or the sweep id.
+  if (spec.base.contains("training") && spec.base["training"].is_object()) spec.base["training"].erase("threads");
   for (const auto& g : a.grid) spec.grid.push_back(parseGridFlag(g));
   if (a.seeds) spec.seeds = consecutiveSeeds(spec.base, *a.seeds);
   if (!a.spec_file.empty()) readSweepFile(a.spec_file, spec);
