@@ -8,6 +8,7 @@ namespace halflab::cli {
 void registerTrainCommand(CLI::App& app);
 void registerBenchCommand(CLI::App& app);
 void registerScalerCommand(CLI::App& app);
+void registerModelCommand(CLI::App& app);  // model show|ops|presets
 
 }  // namespace halflab::cli
 

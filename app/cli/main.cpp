@@ -43,6 +43,7 @@ int main(int argc, char** argv) {
   cli::registerTrainCommand(app);
   cli::registerBenchCommand(app);
   cli::registerScalerCommand(app);
+  cli::registerModelCommand(app);
   halflab::registerRunsCommand(app);
   // `halflab-cli scaler >> ~/.local/share/HalfLab/runs.sqlite`: the default store is
   // protected from every command (commands with --db also check their own store).
