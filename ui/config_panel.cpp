@@ -16,14 +16,29 @@
 #include <QSpinBox>
 #include <QVBoxLayout>
 
+#include "engine/model/activation.hpp"
+#include "engine/model/presets.hpp"
+#include "engine/precision/precision_mode.hpp"
+
 namespace halflab {
 
 namespace {
 const QStringList kDatasets{"fashion-mnist", "mnist", "cifar10", "spirals", "moons", "blobs"};
-const QStringList kModels{"mlp", "lenet", "cifar-cnn"};
-const QStringList kActivations{"relu", "gelu", "tanh", "sigmoid"};
-const QStringList kModes{"fp32", "tf32", "fp16-pure", "fp16-amp", "bf16-amp"};
-const QStringList kFlavours{"none", "static", "pytorch", "apex", "tf-keras", "deepspeed", "megatron"};
+// Presets, activations, modes and scalers come from the engine's own tables.
+QStringList toQt(const std::vector<std::string>& names) {
+  QStringList out;
+  for (const auto& n : names) out << QString::fromStdString(n);
+  return out;
+}
+QStringList presetNames() {
+  QStringList out;
+  for (const auto& p : modelPresets()) out << QString::fromStdString(p.name);
+  return out;
+}
+const QStringList kModels = presetNames();
+const QStringList kActivations = toQt(activationNames());
+const QStringList kModes = toQt(precisionModeNames());
+const QStringList kFlavours = toQt(scalerFlavourNames());
 const QStringList kOptimizers{"sgd", "adam", "adamw"};
 const QStringList kSchedules{"constant", "step", "cosine"};
 const QStringList kDevices{"cpu", "cuda", "auto"};

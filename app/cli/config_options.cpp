@@ -9,6 +9,8 @@
 #include "app/cli/exit_codes.hpp"
 #include "app/cli/flag_values.hpp"
 #include "engine/json/bounded_json.hpp"
+#include "engine/model/presets.hpp"
+#include "engine/precision/precision_mode.hpp"
 
 namespace halflab::cli {
 
@@ -48,10 +50,18 @@ constexpr FlagField kFlagFields[] = {
 void ConfigOptions::addTo(CLI::App& cmd) {
   cmd.add_option("-c,--config", config_file, "Run config (JSON); flags below override it");
   cmd.add_option("--name", name, "Run name");
-  cmd.add_option("-m,--mode", mode, "Precision mode: fp32, tf32, fp16-pure, fp16-amp, bf16-amp");
-  cmd.add_option("--scaler", scaler, "Loss scaler: none, static, pytorch, apex, tf-keras, deepspeed, megatron");
+  // The lists come from the engine's tables, so help and engine cannot disagree.
+  auto joined = [](const std::vector<std::string>& names) {
+    std::string s;
+    for (const auto& n : names) s += (s.empty() ? "" : ", ") + n;
+    return s;
+  };
+  std::vector<std::string> presets;
+  for (const auto& p : modelPresets()) presets.push_back(p.name);
+  cmd.add_option("-m,--mode", mode, "Precision mode: " + joined(precisionModeNames()));
+  cmd.add_option("--scaler", scaler, "Loss scaler: " + joined(scalerFlavourNames()));
   cmd.add_option("--init-scale", init_scale, "Initial loss scale")->type_name("NUMBER");
-  cmd.add_option("--model", model, "Model preset: mlp, lenet, cifar-cnn");
+  cmd.add_option("--model", model, "Model preset: " + joined(presets) + " (or model.layers in --config)");
   cmd.add_option("--hidden", hidden, "Hidden widths, e.g. 256,128");
   cmd.add_option("--dataset", dataset, "fashion-mnist, mnist, cifar10, image-folder, imdb, csv-text, spirals, moons, blobs");
   cmd.add_option("--data-dir", data_dir, "Dataset folder (default: Debian's Fashion-MNIST)");

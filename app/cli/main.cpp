@@ -45,6 +45,7 @@ int main(int argc, char** argv) {
   cli::registerScalerCommand(app);
   cli::registerSweepCommand(app);
   cli::registerDataCommand(app);
+  cli::registerModelCommand(app);
   halflab::registerRunsCommand(app);
   // `halflab-cli scaler >> ~/.local/share/HalfLab/runs.sqlite`: the default store is
   // protected from every command (commands with --db also check their own store).

@@ -23,6 +23,13 @@ std::optional<ActivationKind> parseActivation(std::string_view name) {
   return std::nullopt;
 }
 
+std::vector<std::string> activationNames() {
+  std::vector<std::string> out;
+  for (auto k : {ActivationKind::ReLU, ActivationKind::GELU, ActivationKind::Tanh, ActivationKind::Sigmoid})
+    out.emplace_back(activationName(k));
+  return out;
+}
+
 namespace {
 constexpr float kInvSqrt2 = 0.70710678118654752f;
 constexpr float kInvSqrt2Pi = 0.39894228040143268f;

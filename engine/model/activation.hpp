@@ -9,6 +9,7 @@ namespace halflab {
 enum class ActivationKind { ReLU, GELU, Tanh, Sigmoid };
 std::string_view activationName(ActivationKind k);
 std::optional<ActivationKind> parseActivation(std::string_view name);
+std::vector<std::string> activationNames();  // what the GUI and CLI offer
 
 // Elementwise activation; runs in the low format (output rounded, gradient rounded).
 class Activation : public Layer {

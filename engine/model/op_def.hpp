@@ -41,6 +41,13 @@ struct OpBuffer {
   Batch batch = Batch::Forward;
 };
 
+// Attributes and input shapes (with a batch dimension) the registry-driven tests run
+// every op with: finite-difference gradients and the rounding points of every mode.
+struct OpExample {
+  nlohmann::json attrs;
+  std::vector<Shape> inputs;
+};
+
 // Input and output shapes carry a batch dimension of 1.
 struct OpDef {
   std::string name;
@@ -53,6 +60,9 @@ struct OpDef {
   std::function<Shape(const NodeSpec&, const std::vector<Shape>&)> output_shape;
   std::function<std::vector<ParameterSpec>(const NodeSpec&, const std::vector<Shape>&)> parameters;  // may be empty
   std::function<std::vector<OpBuffer>(const NodeSpec&, const std::vector<Shape>&, const Shape&)> buffers;  // may be empty
+  // Forward FLOPs per sample (multiply-add = 2); empty = one per output element.
+  std::function<double(const NodeSpec&, const std::vector<Shape>&, const Shape&)> flops;
+  std::vector<OpExample> examples;
   bool gemm = false;  // reads its inputs as GEMM/convolution operands (TF32 copies in tf32 mode)
   // The CPU implementation; params are initialised, in the order parameters() declares.
   std::function<std::unique_ptr<Op>(const NodeSpec&, const std::vector<Shape>&, std::vector<Parameter>)> make_cpu;

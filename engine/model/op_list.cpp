@@ -13,6 +13,8 @@ void registerDropoutOp(OpRegistry&);
 void registerMaxPool2dOp(OpRegistry&);
 void registerAddOp(OpRegistry&);
 void registerConcatOp(OpRegistry&);
+void registerLayerNormOp(OpRegistry&);
+void registerGeluOp(OpRegistry&);
 
 const OpRegistry& opRegistry() {
   static const OpRegistry registry = [] {
@@ -26,6 +28,8 @@ const OpRegistry& opRegistry() {
     registerMaxPool2dOp(r);
     registerAddOp(r);
     registerConcatOp(r);
+    registerLayerNormOp(r);
+    registerGeluOp(r);
     return r;
   }();
   return registry;

@@ -78,6 +78,12 @@ std::optional<ScalerFlavour> parseScalerFlavour(std::string_view name) {
   return std::nullopt;
 }
 
+std::vector<std::string> scalerFlavourNames() {
+  std::vector<std::string> out;
+  for (const auto& [flavour, flavour_name] : kFlavourNames) out.emplace_back(flavour_name);
+  return out;
+}
+
 ScalerConfig defaultScalerConfig(ScalerFlavour f) {
   ScalerConfig c;
   c.flavour = f;

@@ -14,6 +14,8 @@ namespace halflab {
 
 std::string_view scalerFlavourName(ScalerFlavour f);           // "pytorch", "tf-keras", ...
 std::optional<ScalerFlavour> parseScalerFlavour(std::string_view name);
+// Every flavour's name, in table order: what the GUI and CLI offer.
+std::vector<std::string> scalerFlavourNames();
 
 // The defaults of each flavour's reference implementation.
 ScalerConfig defaultScalerConfig(ScalerFlavour f);

@@ -28,6 +28,12 @@ std::optional<PrecisionMode> parsePrecisionMode(std::string_view name) {
   return std::nullopt;
 }
 
+std::vector<std::string> precisionModeNames() {
+  std::vector<std::string> out;
+  for (const auto& [mode, mode_name] : kModeNames) out.emplace_back(mode_name);
+  return out;
+}
+
 // DESIGN 2.1: the table of modes.
 PrecisionPolicy policyFor(PrecisionMode m) {
   PrecisionPolicy p;

@@ -2,7 +2,9 @@
 // Precision modes (DESIGN 2.1): which format the forward/backward tensors are held in,
 // whether fp32 master weights exist, and the default loss scaler.
 #include <optional>
+#include <string>
 #include <string_view>
+#include <vector>
 
 #include "engine/numeric/format.hpp"
 #include "engine/precision/loss_scaler.hpp"
@@ -13,6 +15,8 @@ enum class PrecisionMode { FP32, TF32, FP16Pure, FP16Amp, BF16Amp };
 
 std::string_view precisionModeName(PrecisionMode m);  // "fp32", "fp16-amp", ...
 std::optional<PrecisionMode> parsePrecisionMode(std::string_view name);
+// Every mode's name, in table order: what the GUI and CLI offer.
+std::vector<std::string> precisionModeNames();
 
 struct PrecisionPolicy {
   PrecisionMode mode = PrecisionMode::FP32;

@@ -92,6 +92,25 @@ class FashionMnistTraining : public QObject {
     QVERIFY(std::abs(acc["bf16-amp"] - acc["fp32"]) <= 0.005);
   }
 
+  // A residual model written as model.layers (two linear branches over the same hidden
+  // value, joined by add), Adam, 1 epoch: fp32 and fp16-amp reach the MLP's accuracy.
+  void residualLayerListOneEpoch() {
+    const std::string base = R"({"model":{"layers":[{"op":"flatten"},
+        {"op":"linear","name":"hidden","units":256,"activation":"relu"},
+        {"op":"linear","name":"branch","units":256,"activation":"relu"},
+        {"op":"add","name":"residual","inputs":["hidden","branch"]},
+        {"op":"linear","name":"head","units":10}]},
+        "optimizer":{"kind":"adam","lr":0.001},"training":{"epochs":1,"batch_size":128,"seed":1,
+        "histogram_every":0}})";
+    for (const char* mode : {"fp32", "fp16-amp"}) {
+      Recorder rec;
+      const auto s = train(config(base, mode), rec);
+      QCOMPARE(s.status, RunStatus::Completed);
+      qInfo("residual %s: val accuracy %.4f", mode, s.final_val_accuracy);
+      QVERIFY2(s.final_val_accuracy >= 0.84, qPrintable(QString("%1 accuracy %2").arg(mode).arg(s.final_val_accuracy)));
+    }
+  }
+
   // LeNet-style CNN, 2 epochs: test accuracy >= 0.89.
   void lenetTwoEpochs() {
     Recorder rec;

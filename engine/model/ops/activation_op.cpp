@@ -10,6 +10,8 @@ void registerActivationOp(OpRegistry& r) {
   d.summary = "elementwise activation: function (relu, gelu, tanh, sigmoid)";
   d.check_attrs = [](AttrReader& a) { a.choice("function", "relu", {"relu", "gelu", "tanh", "sigmoid"}); };
   d.output_shape = [](const NodeSpec&, const std::vector<Shape>& in) { return in.at(0); };
+  using nlohmann::json;
+  d.examples = {{{{"function", "relu"}}, {{3, 5}}}, {{{"function", "gelu"}}, {{3, 5}}}, {{{"function", "tanh"}}, {{3, 5}}}, {{{"function", "sigmoid"}}, {{3, 5}}}};
   d.make_cpu = [](const NodeSpec& n, const std::vector<Shape>&, std::vector<Parameter>) -> std::unique_ptr<Op> {
     const std::string f = n.attrs.value("function", std::string("relu"));
     const auto kind = parseActivation(f);

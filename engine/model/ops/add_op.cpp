@@ -57,6 +57,11 @@ void registerAddOp(OpRegistry& r) {
   d.max_inputs = -1;
   d.check_attrs = [](AttrReader&) {};
   d.output_shape = [](const NodeSpec& n, const std::vector<Shape>& in) { return Add(n.name).nodeOutputShape(in); };
+  d.flops = [](const NodeSpec&, const std::vector<Shape>& in, const Shape& out) {
+    return static_cast<double>(in.size() - 1) * static_cast<double>(shapeSize(out));
+  };
+  using nlohmann::json;
+  d.examples = {{json::object(), {{3, 4}, {3, 4}}}, {json::object(), {{2, 5}, {2, 5}, {2, 5}}}};
   d.make_cpu = [](const NodeSpec& n, const std::vector<Shape>&, std::vector<Parameter>) -> std::unique_ptr<Op> {
     return std::make_unique<Add>(n.name);
   };

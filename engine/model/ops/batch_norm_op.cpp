@@ -31,6 +31,10 @@ void registerBatchNormOp(OpRegistry& r) {
     return std::vector<OpBuffer>{{"running statistics", 2 * channelsOf(in), 4, OpBuffer::Batch::None},
                                  {"normalised input", shapeSize(in.at(0)), 4, OpBuffer::Batch::Forward}};
   };
+  // Statistics (2), normalise (2) and the affine transform (2) per element.
+  d.flops = [](const NodeSpec&, const std::vector<Shape>&, const Shape& out) { return 6.0 * static_cast<double>(shapeSize(out)); };
+  using nlohmann::json;
+  d.examples = {{json::object(), {{6, 3}}}, {json::object(), {{3, 2, 3, 2}}}};
   d.make_cpu = [](const NodeSpec& n, const std::vector<Shape>&, std::vector<Parameter> p) -> std::unique_ptr<Op> {
     return std::make_unique<BatchNorm>(n.name, std::move(p.at(0)), std::move(p.at(1)),
                                        n.attrs.value("momentum", 0.1), n.attrs.value("eps", 1e-5));

@@ -70,6 +70,9 @@ void registerConcatOp(OpRegistry& r) {
   d.max_inputs = -1;
   d.check_attrs = [](AttrReader&) {};
   d.output_shape = [](const NodeSpec& n, const std::vector<Shape>& in) { return Concat(n.name).nodeOutputShape(in); };
+  d.flops = [](const NodeSpec&, const std::vector<Shape>&, const Shape&) { return 0.0; };
+  using nlohmann::json;
+  d.examples = {{json::object(), {{3, 4}, {3, 2}}}, {json::object(), {{2, 1, 3, 3}, {2, 2, 3, 3}}}};
   d.make_cpu = [](const NodeSpec& n, const std::vector<Shape>&, std::vector<Parameter>) -> std::unique_ptr<Op> {
     return std::make_unique<Concat>(n.name);
   };

@@ -49,6 +49,12 @@ void registerConv2dOp(OpRegistry& r) {
         {n.name + ".weight", {c.filters, ic, c.kernel, c.kernel}, false, true, ParamInit::UniformFanIn, fan_in},
         {n.name + ".bias", {c.filters}, false, false, ParamInit::UniformFanIn, fan_in}};
   };
+  d.flops = [](const NodeSpec& n, const std::vector<Shape>& in, const Shape& out) {
+    const ConvAttrs c = ConvAttrs::of(n);
+    return 2.0 * static_cast<double>(inChannels(in) * c.kernel * c.kernel) * static_cast<double>(shapeSize(out));
+  };
+  using nlohmann::json;
+  d.examples = {{{{"filters", 3}, {"kernel", 3}, {"stride", 2}, {"padding", 1}}, {{2, 2, 5, 4}}}, {{{"filters", 2}, {"kernel", 1}}, {{2, 3, 3, 3}}}};
   d.make_cpu = [](const NodeSpec& n, const std::vector<Shape>&, std::vector<Parameter> p) -> std::unique_ptr<Op> {
     const ConvAttrs c = ConvAttrs::of(n);
     return std::make_unique<Conv2d>(n.name, c.stride, c.padding, std::move(p.at(0)), std::move(p.at(1)));

@@ -13,6 +13,8 @@ void registerDropoutOp(OpRegistry& r) {
   d.buffers = [](const NodeSpec&, const std::vector<Shape>& in, const Shape&) {
     return std::vector<OpBuffer>{{"mask", shapeSize(in.at(0)), 1, OpBuffer::Batch::Train}};
   };
+  using nlohmann::json;
+  d.examples = {{{{"rate", 0.0}}, {{3, 5}}}};
   d.make_cpu = [](const NodeSpec& n, const std::vector<Shape>&, std::vector<Parameter>) -> std::unique_ptr<Op> {
     return std::make_unique<Dropout>(n.name, n.attrs.value("rate", 0.5));
   };

@@ -29,6 +29,11 @@ void registerLinearOp(OpRegistry& r) {
         {n.name + ".weight", {units, fan_in}, false, true, ParamInit::UniformFanIn, fan_in},
         {n.name + ".bias", {units}, false, false, ParamInit::UniformFanIn, fan_in}};
   };
+  d.flops = [](const NodeSpec&, const std::vector<Shape>& in, const Shape& out) {
+    return 2.0 * static_cast<double>(inFeatures(in)) * static_cast<double>(out.at(1));
+  };
+  using nlohmann::json;
+  d.examples = {{{{"units", 5}}, {{3, 4}}}};
   d.make_cpu = [](const NodeSpec& n, const std::vector<Shape>&, std::vector<Parameter> p) -> std::unique_ptr<Op> {
     return std::make_unique<Linear>(n.name, std::move(p.at(0)), std::move(p.at(1)));
   };

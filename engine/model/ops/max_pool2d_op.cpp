@@ -27,6 +27,12 @@ void registerMaxPool2dOp(OpRegistry& r) {
   d.buffers = [](const NodeSpec&, const std::vector<Shape>&, const Shape& out) {
     return std::vector<OpBuffer>{{"indices", shapeSize(out), 4, OpBuffer::Batch::Forward}};
   };
+  d.flops = [](const NodeSpec& n, const std::vector<Shape>&, const Shape& out) {
+    const Window2d w = windowOf(n);
+    return static_cast<double>(w.kernel * w.kernel) * static_cast<double>(shapeSize(out));  // comparisons
+  };
+  using nlohmann::json;
+  d.examples = {{{{"pool", 2}}, {{2, 2, 4, 6}}}, {{{"pool", 3}, {"stride", 2}}, {{1, 2, 5, 5}}}};
   d.make_cpu = [](const NodeSpec& n, const std::vector<Shape>&, std::vector<Parameter>) -> std::unique_ptr<Op> {
     const Window2d w = windowOf(n);
     return std::make_unique<MaxPool2d>(n.name, w.kernel, w.stride);
