@@ -15,8 +15,13 @@ QStringList groupVerdicts(const std::vector<RunGroup>& groups) {
   QStringList lines;
   const std::vector<int> base = baselineOf(groups, "");
   for (std::size_t i = 0; i < groups.size(); ++i)
-    if (base[i] >= 0 && base[i] != static_cast<int>(i))
-      lines << QString::fromStdString(verdictText(groups[base[i]], groups[i], compareGroups(groups[base[i]], groups[i])));
+    if (base[i] >= 0 && base[i] != static_cast<int>(i)) {
+      const GroupComparison c = compareGroups(groups[base[i]], groups[i]);
+      QString line = QString::fromStdString(verdictText(groups[base[i]], groups[i], c));
+      // The speedup of repeated runs: median over seeds of each run's median ms/step.
+      if (!std::isnan(c.speedup)) line += QString("; speedup %1x (median over seeds)").arg(c.speedup, 0, 'f', 2);
+      lines << line;
+    }
   return lines;
 }
 

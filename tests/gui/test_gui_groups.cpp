@@ -102,7 +102,8 @@ class TestGuiGroups : public QObject {
     QCOMPARE(gv->groups().size(), std::size_t{2});
     // SciPy: difference -1.192 pt, 95 % half width 0.437 pt, Welch p = 0.00041.
     QCOMPARE(gv->verdicts(),
-             QStringList{"bf16-amp vs fp32: -1.19 ± 0.44 pt accuracy, significantly lower (p < 0.001) at n = 5"});
+             QStringList{"bf16-amp vs fp32: -1.19 ± 0.44 pt accuracy, significantly lower (p < 0.001) at n = 5; "
+                         "speedup 1.00x (median over seeds)"});
     QCOMPARE(window.compareView()->verdicts(), gv->verdicts());
 
     // Bands: 3 graphs per group (low, high filled to low, mean); min–max, then ±1 sd.
