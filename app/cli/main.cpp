@@ -1,4 +1,4 @@
-// halflab-cli: the headless face of the engine (no Qt): train, bench, scaler, data, runs.
+// halflab-cli: the headless face of the engine (no Qt): train, bench, scaler, sweep, data, runs.
 // Exit codes (README, "Headless: halflab-cli"): see app/cli/exit_codes.hpp.
 #include <csignal>
 #include <cstdio>
