@@ -71,7 +71,7 @@ bool isComparable(const RunRow& run) {
          (run.status == RunStatus::Completed || run.status == RunStatus::Diverged);
 }
 
-RunMeasures measureRun(const RunStore& store, const RunRow& run) {
+RunMeasures measureRun(const RunRow& run, const std::vector<double>& ms) {
   RunMeasures m;
   if (run.summary) {
     const RunSummary& s = *run.summary;
@@ -84,11 +84,15 @@ RunMeasures measureRun(const RunStore& store, const RunRow& run) {
   }
   // Step times hold only the step itself: pauses, evaluations and data loading are not in
   // them. The run's figure is the median of its timed segments (warm-up dropped).
-  std::vector<double> ms;
-  for (const MetricPoint& p : store.metricSeries(run.id, "step_time_ms")) ms.push_back(p.value);
   const std::vector<double> segments = segmentStepTimes(ms, timingSegmentLength(ms.size()));
   if (!segments.empty()) m[RunMeasure::MsPerStep] = median(segments);
   return m;
+}
+
+RunMeasures measureRun(const RunStore& store, const RunRow& run) {
+  std::vector<double> ms;
+  for (const MetricPoint& p : store.metricSeries(run.id, "step_time_ms")) ms.push_back(p.value);
+  return measureRun(run, ms);
 }
 
 std::map<std::string, std::string> groupParams(const RunRow& run) {
