@@ -6,7 +6,7 @@ packages=(
   build-essential cmake ninja-build pkg-config
   qt6-base-dev qt6-svg-dev libqcustomplot-dev libgl-dev
   libsqlitecpp-dev libsqlite3-dev sqlite3 nlohmann-json3-dev libcli11-dev
-  libopenblas-dev libdnnl-dev zlib1g-dev libpng-dev libjpeg62-turbo-dev dataset-fashion-mnist
+  libopenblas-dev libdnnl-dev zlib1g-dev libpng-dev libjpeg62-turbo-dev libcsv-dev dataset-fashion-mnist
   libboost-math-dev
   xvfb xauth
   clang-14 libclang-rt-14-dev libomp-14-dev

@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <cmath>
 #include <cstdio>
+#include <iterator>
 #include <limits>
 #include <set>
 
@@ -70,7 +71,7 @@ bool isComparable(const RunRow& run) {
          (run.status == RunStatus::Completed || run.status == RunStatus::Diverged);
 }
 
-RunMeasures measureRun(const RunStore& store, const RunRow& run) {
+RunMeasures measureRun(const RunRow& run, const std::vector<double>& ms) {
   RunMeasures m;
   if (run.summary) {
     const RunSummary& s = *run.summary;
@@ -83,11 +84,15 @@ RunMeasures measureRun(const RunStore& store, const RunRow& run) {
   }
   // Step times hold only the step itself: pauses, evaluations and data loading are not in
   // them. The run's figure is the median of its timed segments (warm-up dropped).
-  std::vector<double> ms;
-  for (const MetricPoint& p : store.metricSeries(run.id, "step_time_ms")) ms.push_back(p.value);
   const std::vector<double> segments = segmentStepTimes(ms, timingSegmentLength(ms.size()));
   if (!segments.empty()) m[RunMeasure::MsPerStep] = median(segments);
   return m;
+}
+
+RunMeasures measureRun(const RunStore& store, const RunRow& run) {
+  std::vector<double> ms;
+  for (const MetricPoint& p : store.metricSeries(run.id, "step_time_ms")) ms.push_back(p.value);
+  return measureRun(run, ms);
 }
 
 std::map<std::string, std::string> groupParams(const RunRow& run) {
@@ -138,18 +143,39 @@ std::vector<RunGroup> groupRuns(const std::vector<RunRow>& runs,
   // precision.mode first: it is what most comparisons are about.
   std::stable_partition(varying.begin(), varying.end(),
                         [](const std::string& k) { return k == "precision.mode"; });
-  for (RunGroup& g : groups) {
-    const auto value = [&](const std::string& k) {
+  const auto labelWith = [&](const RunGroup& g, const std::vector<std::string>& keys) {
+    std::string label;
+    for (const std::string& k : keys) {
       auto it = g.params.find(k);
-      return it == g.params.end() ? std::string("(unset)") : it->second;
-    };
-    if (varying.empty()) {
-      g.label = value("precision.mode");
-    } else if (varying.size() == 1 && varying.front() == "precision.mode") {
-      g.label = value("precision.mode");
+      label += (label.empty() ? "" : " ") + lastPart(k) + "=" + (it == g.params.end() ? "(unset)" : it->second);
+    }
+    return label;
+  };
+  const auto unique = [&](const std::vector<std::string>& keys) {
+    std::set<std::string> labels;
+    for (const RunGroup& g : groups) labels.insert(labelWith(g, keys));
+    return labels.size() == groups.size();
+  };
+  // Keys that follow from the others (a mode's default scaler and initial scale) are left
+  // out of the labels as long as the labels stay distinct: details first, the scaler
+  // kind later, the mode never.
+  std::vector<std::string> order;
+  for (auto it = varying.rbegin(); it != varying.rend(); ++it)
+    if (*it != "precision.mode" && *it != "precision.scaler") order.push_back(*it);
+  if (std::find(varying.begin(), varying.end(), "precision.scaler") != varying.end())
+    order.push_back("precision.scaler");
+  for (const std::string& k : order) {
+    std::vector<std::string> fewer;
+    for (const std::string& v : varying)
+      if (v != k) fewer.push_back(v);
+    if (!fewer.empty() && unique(fewer)) varying = fewer;
+  }
+  for (RunGroup& g : groups) {
+    if (varying.empty() || (varying.size() == 1 && varying.front() == "precision.mode")) {
+      auto it = g.params.find("precision.mode");
+      g.label = it == g.params.end() ? std::string() : it->second;
     } else {
-      for (const std::string& k : varying)
-        g.label += (g.label.empty() ? "" : " ") + lastPart(k) + "=" + value(k);
+      g.label = labelWith(g, varying);
     }
   }
   return groups;
@@ -173,12 +199,25 @@ std::vector<int> baselineOf(const std::vector<RunGroup>& groups, const std::stri
     value = eq == std::string::npos ? "" : spec.substr(eq + 1);
   }
   if (key.empty()) return base;
+  // The baseline matches in every other key; for precision.mode, the rest of precision
+  // (scaler kind and settings) belongs to the mode and is not matched.
+  const auto matchable = [&](std::map<std::string, std::string> params) {
+    params.erase(key);
+    if (key == "precision.mode")
+      for (auto it = params.begin(); it != params.end();)
+        it = it->first.rfind("precision.", 0) == 0 ? params.erase(it) : std::next(it);
+    return params;
+  };
   for (std::size_t i = 0; i < groups.size(); ++i) {
-    auto wanted = groups[i].params;
-    wanted[key] = value;
+    const auto wanted = matchable(groups[i].params);
     base[i] = -1;
-    for (std::size_t j = 0; j < groups.size(); ++j)
-      if (groups[j].params == wanted) base[i] = static_cast<int>(j);
+    for (std::size_t j = 0; j < groups.size(); ++j) {
+      auto it = groups[j].params.find(key);
+      if (it != groups[j].params.end() && it->second == value && matchable(groups[j].params) == wanted) {
+        base[i] = static_cast<int>(j);
+        break;
+      }
+    }
   }
   return base;
 }

@@ -36,6 +36,8 @@ struct RunMeasures {
 
 // Measures of a finished run from its summary and its step_time_ms series.
 RunMeasures measureRun(const RunStore& store, const RunRow& run);
+// The same from a step_time_ms series already read (in step order).
+RunMeasures measureRun(const RunRow& run, const std::vector<double>& step_ms);
 // Only finished runs (completed or diverged) are compared.
 bool isComparable(const RunRow& run);
 

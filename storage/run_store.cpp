@@ -37,7 +37,7 @@ constexpr const char* kRunColumns =
     "r.config_json, r.notes, s.run_id, s.steps, s.skipped_steps, s.overflow_steps, "
     "s.final_loss, s.final_val_loss, s.final_val_accuracy, s.best_val_accuracy, "
     "s.final_scale, s.wall_time_s, s.time_to_target_s, s.mean_samples_per_s, "
-    "s.peak_memory_bytes, s.device, s.error "
+    "s.peak_memory_bytes, s.device, s.error, r.sweep_id, r.cell "
     "FROM runs r LEFT JOIN run_summary s ON s.run_id = r.id ";
 
 RunRow readRunRow(SQLite::Statement& q) {
@@ -77,6 +77,8 @@ RunRow readRunRow(SQLite::Statement& q) {
     s.ended_ms = r.ended_ms;
     r.summary = s;
   }
+  r.sweep_id = q.getColumn(30).getString();
+  r.cell = q.getColumn(31).getString();
   return r;
 }
 
@@ -164,11 +166,13 @@ std::vector<RunRow> RunStore::listRuns(const RunFilter& filter) const {
         "WHERE (?1 = '' OR instr(lower(r.name), lower(?1)) > 0) "
         "AND (?2 = '' OR EXISTS (SELECT 1 FROM tags t WHERE t.run_id = r.id AND t.tag = ?2)) "
         "AND (?3 = '' OR r.precision_mode = ?3) AND (?4 = '' OR r.status = ?4) "
+        "AND (?5 = '' OR r.sweep_id = ?5) "
         "ORDER BY r.id DESC");
     q.bind(1, filter.name_contains);
     q.bind(2, filter.tag);
     q.bind(3, filter.precision_mode);
     q.bind(4, filter.status);
+    q.bind(5, filter.sweep_id);
     std::vector<RunRow> rows;
     while (q.executeStep()) rows.push_back(readRunRow(q));
     SQLite::Statement tags(*db_, "SELECT tag FROM tags WHERE run_id = ? ORDER BY tag");

@@ -24,6 +24,7 @@ struct RunFilter {
   std::string tag;             // exact tag
   std::string precision_mode;  // exact, e.g. "fp16"
   std::string status;          // exact status name, e.g. "completed"
+  std::string sweep_id;        // exact sweep id
 };
 
 struct RunRow {
@@ -41,6 +42,8 @@ struct RunRow {
   std::string config_json;
   std::vector<std::string> tags;  // sorted
   std::string notes;
+  std::string sweep_id;  // "" for runs not started by a sweep
+  std::string cell;      // the sweep cell: grid values and seed
   std::optional<RunSummary> summary;  // set once the run finished (onRunFinished)
 };
 

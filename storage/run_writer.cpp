@@ -205,8 +205,8 @@ struct RunWriter::Impl {
     SQLite::Statement ins(*db,
         "INSERT INTO runs (uuid, name, status, created_ms, started_ms, config_json, "
         "precision_mode, device, app_version, seed, total_steps, steps_per_epoch, "
-        "parameter_count, writer_pid, writer_boot_id, writer_start_ticks) "
-        "VALUES (?, ?, 'running', ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)");
+        "parameter_count, writer_pid, writer_boot_id, writer_start_ticks, sweep_id, cell) "
+        "VALUES (?, ?, 'running', ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)");
     const std::int64_t now = store::nowEpochMs();
     ins.bind(1, makeUuid());
     ins.bind(2, info.name);
@@ -223,6 +223,8 @@ struct RunWriter::Impl {
     ins.bind(13, me.pid);
     ins.bind(14, me.boot_id);
     ins.bind(15, me.start_ticks);
+    ins.bind(16, options.sweep_id);
+    ins.bind(17, options.cell);
     ins.exec();
     const std::int64_t id = db->getLastInsertRowid();
 

@@ -37,6 +37,9 @@ struct RunWriterOptions {
   int busy_timeout_ms = 5000;          // how long one attempt waits for another writer
   std::size_t max_pending_records = 200000;
   std::int64_t max_page_count = 0;     // > 0 caps the file size (tests: a "full disk")
+  // Stored on every run this writer starts (a sweep's worker: its sweep and cell).
+  std::string sweep_id;
+  std::string cell;
 };
 
 class RunWriter : public RunObserver {

@@ -127,6 +127,15 @@ CREATE TABLE run_summary (
 );
 )SQL";
 
+// Version 2: sweeps. A run started by `halflab-cli sweep` carries its sweep's id and its
+// cell (the grid point and seed, "optimizer.lr=0.003 precision.mode=fp16-amp seed=2"), so
+// a sweep can be resumed (completed cells skipped) and merged stores stay attributable.
+constexpr const char* kSchemaV2 = R"SQL(
+ALTER TABLE runs ADD COLUMN sweep_id TEXT NOT NULL DEFAULT '';
+ALTER TABLE runs ADD COLUMN cell     TEXT NOT NULL DEFAULT '';
+CREATE INDEX runs_by_sweep ON runs(sweep_id, cell);
+)SQL";
+
 std::string hex32(std::int32_t v) {
   char buf[16];
   std::snprintf(buf, sizeof buf, "0x%08x", static_cast<unsigned>(v));
@@ -181,6 +190,7 @@ const std::vector<Migration>& migrations() {
   static const std::vector<Migration> list{
       {1, "initial schema: runs, params, tags, metrics, latest_metrics, events, histograms, "
           "run_summary", kSchemaV1},
+      {2, "sweeps: runs.sweep_id and runs.cell", kSchemaV2},
   };
   return list;
 }

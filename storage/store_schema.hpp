@@ -17,7 +17,7 @@ namespace halflab::store {
 // PRAGMA application_id of every HalfLab store: "HFLB".
 inline constexpr std::int32_t kApplicationId = 0x48464C42;
 // PRAGMA user_version this build writes; older stores are migrated forward on open.
-inline constexpr int kSchemaVersion = 1;
+inline constexpr int kSchemaVersion = 2;
 
 struct Migration {
   int version;              // user_version after this step

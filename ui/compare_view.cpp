@@ -29,6 +29,12 @@ CompareView::CompareView(QWidget* parent) : QWidget(parent) {
   note_->setWordWrap(true);
   note_->hide();
   layout->addWidget(note_);
+  verdict_ = new QLabel;
+  verdict_->setObjectName("compareVerdicts");
+  verdict_->setWordWrap(true);
+  verdict_->setTextInteractionFlags(Qt::TextSelectableByMouse);
+  verdict_->hide();
+  layout->addWidget(verdict_);
   connect(baseline_, &QComboBox::currentIndexChanged, this, &CompareView::rebuild);
   rebuild();
 }
@@ -56,6 +62,12 @@ void CompareView::setBaseline(int index) { baseline_->setCurrentIndex(index); }
 
 std::vector<ComparisonRow> CompareView::comparison() const {
   return buildComparison(runs_, static_cast<std::size_t>(baseline()), step_times_);
+}
+
+void CompareView::setVerdicts(const QStringList& lines) {
+  verdicts_ = lines;
+  verdict_->setText(lines.join("\n"));
+  verdict_->setVisible(!lines.isEmpty());
 }
 
 QString CompareView::timingNote() const { return note_->isHidden() ? QString() : note_->text(); }

@@ -26,6 +26,9 @@ class CompareView : public QWidget {
   std::vector<ComparisonRow> comparison() const;
   QTableWidget* table() const { return table_; }
   QString timingNote() const;
+  // Verdicts of the selected runs' seed groups against their baselines (shown under the table).
+  void setVerdicts(const QStringList& lines);
+  QStringList verdicts() const { return verdicts_; }
 
  private:
   void rebuild();
@@ -34,6 +37,8 @@ class CompareView : public QWidget {
   QComboBox* baseline_ = nullptr;
   QTableWidget* table_ = nullptr;
   QLabel* note_ = nullptr;
+  QLabel* verdict_ = nullptr;
+  QStringList verdicts_;
 };
 
 }  // namespace halflab

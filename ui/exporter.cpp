@@ -1,5 +1,8 @@
 #include "ui/exporter.hpp"
 
+#include "storage/run_groups.hpp"
+#include "ui/group_view.hpp"
+
 #include <cmath>
 
 #include <QBuffer>
@@ -82,9 +85,20 @@ QString exportComparisonHtml(const RunStore& store, const QList<qint64>& run_ids
   const std::size_t baseline = std::min<std::size_t>(std::max(0, baseline_index), runs.size() - 1);
   std::vector<ComparisonRow> rows;
   QString timing_note;
+  std::vector<RunGroup> groups;  // seeds of one config: intervals and verdicts
   try {
-    rows = buildComparison(runs, baseline, storedStepTimes(store, runs));
+    const StepTimesByRun step_times = storedStepTimes(store, runs);
+    rows = buildComparison(runs, baseline, step_times);
     timing_note = comparisonTimingNote(runs);
+    std::vector<RunRow> finished;
+    std::vector<RunMeasures> measures;
+    for (const RunRow& r : runs)
+      if (isComparable(r)) {
+        finished.push_back(r);
+        auto t = step_times.find(r.id);
+        measures.push_back(measureRun(r, t == step_times.end() ? std::vector<double>{} : t->second));
+      }
+    groups = groupRuns(finished, measures);
   } catch (const std::exception& e) {
     return QObject::tr("Cannot export %1: %2").arg(path, e.what());
   }
@@ -110,6 +124,29 @@ QString exportComparisonHtml(const RunStore& store, const QList<qint64>& run_ids
   }
   s << "</table>\n";
   if (!timing_note.isEmpty()) s << "<p>" << htmlEscape(timing_note) << "</p>\n";
+  // Groups with more than one seed: mean ± 95 % Student t interval, Welch verdicts.
+  bool replicated = false;
+  for (const RunGroup& g : groups) replicated = replicated || g.runs.size() > 1;
+  if (replicated) {
+    const auto ci = [](const SampleSummary& x, double scale, int decimals) {
+      if (x.n == 0) return QString("-");
+      if (x.n < 2) return QString::number(scale * x.mean, 'f', decimals);
+      return QString::fromUtf8("%1 ± %2").arg(scale * x.mean, 0, 'f', decimals).arg(scale * x.half_width, 0, 'f', decimals);
+    };
+    s << "<h2>Seed groups (config minus seed)</h2>\n<table><tr><th>group</th><th>n</th><th>final acc %</th>"
+         "<th>best acc %</th><th>final loss</th><th>ms/step</th><th>skipped</th><th>overflow steps</th></tr>\n";
+    for (const RunGroup& g : groups)
+      s << "<tr><td>" << htmlEscape(QString::fromStdString(g.label)) << "</td><td>" << g.runs.size() << "</td><td>"
+        << ci(g.summary(RunMeasure::FinalValAccuracy), 100, 2) << "</td><td>"
+        << ci(g.summary(RunMeasure::BestValAccuracy), 100, 2) << "</td><td>" << ci(g.summary(RunMeasure::FinalLoss), 1, 4)
+        << "</td><td>" << ci(g.summary(RunMeasure::MsPerStep), 1, 3) << "</td><td>"
+        << ci(g.summary(RunMeasure::SkippedSteps), 1, 1) << "</td><td>" << ci(g.summary(RunMeasure::OverflowSteps), 1, 1)
+        << "</td></tr>\n";
+    s << "</table>\n<p>mean ± half width of the 95 % Student t interval over seeds; verdicts: difference of "
+         "the final validation accuracy to the baseline group with its 95 % interval, Welch's t-test at 5 %.</p>\n<ul>\n";
+    for (const QString& v : groupVerdicts(groups)) s << "<li class=\"verdict\">" << htmlEscape(v) << "</li>\n";
+    s << "</ul>\n";
+  }
   if (!plots.isEmpty()) s << "<h2>Plots</h2>\n";
   for (const auto& [title, plot] : plots) {
     QByteArray png;

@@ -17,6 +17,7 @@
 #include <QMessageBox>
 #include <QProgressBar>
 #include <QPushButton>
+#include <QSpinBox>
 #include <QSettings>
 #include <QStatusBar>
 #include <QSet>
@@ -32,6 +33,8 @@
 #include "storage/output_guard.hpp"
 #include "storage/run_store.hpp"
 #include "ui/compare_view.hpp"
+#include "ui/group_view.hpp"
+#include "ui/sweep_dialog.hpp"
 #include "ui/config_panel.hpp"
 #include "ui/exporter.hpp"
 #include "ui/latency_probe.hpp"
@@ -160,8 +163,15 @@ void MainWindow::buildDocks() {
   start->setToolTip(tr("Train this config (Ctrl+R)"));
   auto* ab = new QPushButton(tr("A/B vs FP32"));
   ab->setToolTip(tr("Train FP32 and the chosen low-precision mode with the same seed, then compare (Ctrl+B)"));
+  ab_seeds_ = new QSpinBox;
+  ab_seeds_->setObjectName("abSeedsBox");
+  ab_seeds_->setRange(1, 20);
+  ab_seeds_->setValue(3);
+  ab_seeds_->setPrefix(tr("seeds "));
+  ab_seeds_->setToolTip(tr("A/B with this many seeds per mode: the comparison then has intervals and a verdict"));
   buttons->addWidget(start);
   buttons->addWidget(ab);
+  buttons->addWidget(ab_seeds_);
   config_layout->addLayout(buttons);
   config_layout->addWidget(config_, 1);
   connect(start, &QPushButton::clicked, this, &MainWindow::startRun);
@@ -188,6 +198,13 @@ void MainWindow::buildDocks() {
   compare_dock->setObjectName("compareDock");
   compare_dock->setWidget(compare_);
   addDockWidget(Qt::BottomDockWidgetArea, compare_dock);
+
+  groups_ = new GroupView;
+  auto* groups_dock = new QDockWidget(tr("Groups"), this);
+  groups_dock->setObjectName("groupsDock");
+  groups_dock->setWidget(groups_);
+  addDockWidget(Qt::BottomDockWidgetArea, groups_dock);
+  tabifyDockWidget(compare_dock, groups_dock);
 
   lessons_ = new LessonsPanel;
   auto* lessons_dock = new QDockWidget(tr("Lessons"), this);
@@ -249,6 +266,7 @@ void MainWindow::buildActions() {
   stop_action_->setShortcuts({QKeySequence(Qt::CTRL | Qt::Key_Period), QKeySequence(Qt::Key_Escape)});
   ab_action_ = run->addAction(QIcon(":/icons/ab.svg"), tr("A/B: FP32 vs low precision"), this, &MainWindow::startAB);
   ab_action_->setShortcut(QKeySequence(Qt::CTRL | Qt::Key_B));
+  run->addAction(tr("Sweep from this config…"), this, [this] { openSweepDialog()->show(); });
 
   auto* lessons = menuBar()->addMenu(tr("&Lessons"));
   for (const Lesson& l : lessons_->lessons()) {
@@ -296,7 +314,7 @@ bool MainWindow::startRun() {
   return startConfigs({config_->config()}, false);
 }
 
-std::vector<RunConfig> MainWindow::abConfigs(const RunConfig& cfg) {
+std::vector<RunConfig> MainWindow::abConfigs(const RunConfig& cfg, int seeds) {
   RunConfig fp32 = cfg, low = cfg;
   fp32.precision.mode = PrecisionMode::FP32;
   fp32.precision.scaler = defaultScalerConfig(ScalerFlavour::None);
@@ -307,16 +325,42 @@ std::vector<RunConfig> MainWindow::abConfigs(const RunConfig& cfg) {
   const std::string base = cfg.name.empty()
       ? "A/B " + QDateTime::currentDateTime().toString("hh:mm:ss").toStdString()
       : cfg.name;
-  fp32.name = base + " [fp32]";
-  low.name = base + " [" + std::string(precisionModeName(low.precision.mode)) + "]";
-  return {fp32, low};
+  // Pairs in seed order (seed, seed + 1, ...): each pair trains the same batches.
+  std::vector<RunConfig> out;
+  for (int i = 0; i < std::max(1, seeds); ++i) {
+    RunConfig a = fp32, b = low;
+    a.training.seed = b.training.seed = cfg.training.seed + static_cast<std::uint64_t>(i);
+    const std::string suffix = seeds > 1 ? " seed " + std::to_string(a.training.seed) : "";
+    a.name = base + " [fp32]" + suffix;
+    b.name = base + " [" + std::string(precisionModeName(low.precision.mode)) + "]" + suffix;
+    out.push_back(a);
+    out.push_back(b);
+  }
+  return out;
 }
 
 bool MainWindow::startAB() {
   plots_->setLessonAxes(false);
-  const bool started = startConfigs(abConfigs(config_->config()), true);
+  const bool started = startConfigs(abConfigs(config_->config(), ab_seeds_->value()), true);
   comparison_when_done_ = started;
   return started;
+}
+
+SweepDialog* MainWindow::openSweepDialog() {
+  if (!config_->validateAndShow()) return nullptr;
+  auto* dialog = new SweepDialog(config_->config(), store_path_, this);
+  dialog->setAttribute(Qt::WA_DeleteOnClose);
+  connect(dialog, &SweepDialog::sweepFinished, this, [this](int, const QString& sweep_id) {
+    // The sweep's runs, grouped, in the Groups view.
+    browser_->refresh();
+    QList<qint64> ids;
+    for (const RunRow& r : browser_->allRows())
+      if (QString::fromStdString(r.sweep_id) == sweep_id) ids << r.id;
+    browser_->setGrouped(true);
+    browser_->selectRuns(ids);
+    if (auto* dock = qobject_cast<QDockWidget*>(groups_->parentWidget())) dock->raise();
+  });
+  return dialog;
 }
 
 bool MainWindow::startConfigs(std::vector<RunConfig> configs, bool share_data) {
@@ -457,8 +501,11 @@ void MainWindow::onBatchFinished() {
     for (qint64 id : ids) stored_traces_.erase(id);
     browser_->selectRuns(ids);
     // The point of an A/B run is the side-by-side table: show it (lessons keep their text).
-    if (comparison_when_done_ && ids.size() >= 2)
-      if (auto* dock = qobject_cast<QDockWidget*>(compare_->parentWidget())) dock->raise();
+    // With several seeds the groups (mean curves with bands, verdicts) say more.
+    if (comparison_when_done_ && ids.size() >= 2) {
+      QWidget* front = ids.size() > 2 && !groups_->groups().empty() ? static_cast<QWidget*>(groups_) : compare_;
+      if (auto* dock = qobject_cast<QDockWidget*>(front->parentWidget())) dock->raise();
+    }
   }
   comparison_when_done_ = false;
   updateActions();
@@ -490,6 +537,18 @@ void MainWindow::onSelectionChanged(const QList<qint64>& ids) {
   } catch (const std::exception& e) {
     showError(tr("Run store"), tr("Cannot read the selected runs: %1").arg(e.what()));
   }
+  // Seeds of one config form a group: mean curves with bands, intervals, verdicts.
+  std::vector<RunRow> finished;
+  std::vector<RunMeasures> measures;
+  for (const RunRow& r : rows) {
+    if (!isComparable(r)) continue;
+    finished.push_back(r);
+    auto t = step_times.find(r.id);
+    measures.push_back(measureRun(r, t == step_times.end() ? std::vector<double>{} : t->second));
+  }
+  std::vector<RunGroup> groups = groupRuns(finished, measures);
+  compare_->setVerdicts(groupVerdicts(groups));
+  groups_->setGroups(std::move(groups), stored_traces_);
   compare_->setRuns(rows, std::move(step_times));
   if (!session_->busy()) show_live_ = false;
   updateDisplayedTraces();

@@ -17,6 +17,7 @@
 class QAction;
 class QLabel;
 class QProgressBar;
+class QSpinBox;
 class QTimer;
 
 namespace halflab {
@@ -25,6 +26,7 @@ class ConfigPanel;
 class PlotPanel;
 class RunBrowser;
 class CompareView;
+class GroupView;
 class LessonsPanel;
 class LatencyProbe;
 
@@ -40,6 +42,8 @@ class MainWindow : public QMainWindow {
   PlotPanel* plotPanel() const { return plots_; }
   RunBrowser* runBrowser() const { return browser_; }
   CompareView* compareView() const { return compare_; }
+  GroupView* groupView() const { return groups_; }
+  QSpinBox* abSeedsBox() const { return ab_seeds_; }
   LessonsPanel* lessonsPanel() const { return lessons_; }
   TrainingSession* session() const { return session_; }
   LatencyProbe* latencyProbe() const { return probe_; }
@@ -50,11 +54,15 @@ class MainWindow : public QMainWindow {
   bool startRun();
   bool startAB();
   bool startConfigs(std::vector<RunConfig> configs, bool share_data);
+  // The sweep dialog for the current config (nullptr when the config is invalid); its
+  // finished sweep is selected, grouped, in the Groups view.
+  class SweepDialog* openSweepDialog();
   void togglePause();
   void stopRun();
   void loadLesson(const Lesson& lesson, bool run);
   // The two configs an A/B run trains: FP32 first, then the low-precision arm.
-  static std::vector<RunConfig> abConfigs(const RunConfig& cfg);
+  // With seeds > 1: that many pairs, seeds cfg.seed, cfg.seed + 1, ... (the seeds box).
+  static std::vector<RunConfig> abConfigs(const RunConfig& cfg, int seeds = 1);
   // What a lesson trains: its config, then its reference run (if it has one).
   static std::vector<RunConfig> lessonConfigs(const Lesson& lesson);
   // The store id of the run a live trace is training (0 = not known yet).
@@ -97,6 +105,8 @@ class MainWindow : public QMainWindow {
   PlotPanel* plots_ = nullptr;
   RunBrowser* browser_ = nullptr;
   CompareView* compare_ = nullptr;
+  GroupView* groups_ = nullptr;
+  QSpinBox* ab_seeds_ = nullptr;
   LessonsPanel* lessons_ = nullptr;
   TrainingSession* session_ = nullptr;
   LatencyProbe* probe_ = nullptr;

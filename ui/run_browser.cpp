@@ -1,5 +1,12 @@
 #include "ui/run_browser.hpp"
 
+#include <map>
+
+#include <QCheckBox>
+#include <QTreeWidgetItemIterator>
+
+#include "storage/run_groups.hpp"
+
 #include <QComboBox>
 #include <QDateTime>
 #include <QHBoxLayout>
@@ -17,6 +24,7 @@
 namespace halflab {
 
 namespace {
+constexpr int kGroupRole = Qt::UserRole + 1;  // true on a group row
 enum Column { kName, kStatus, kMode, kSteps, kFinalAcc, kBestAcc, kWall, kSkipped, kCreated, kTags, kColumns };
 
 QColor statusColor(RunStatus s) {
@@ -44,8 +52,13 @@ RunBrowser::RunBrowser(QWidget* parent) : QWidget(parent) {
   for (auto s : {RunStatus::Completed, RunStatus::Running, RunStatus::Interrupted, RunStatus::Cancelled,
                  RunStatus::Failed, RunStatus::Diverged})
     status_->addItem(QString::fromUtf8(runStatusName(s)), QString::fromUtf8(runStatusName(s)));
+  group_by_ = new QCheckBox(tr("Group by config"));
+  group_by_->setObjectName("groupByConfig");
+  group_by_->setToolTip(tr("One row per config minus seed: the seeds of a sweep or A/B together, "
+                           "with the mean final accuracy and its 95 % interval"));
   top->addWidget(filter_, 1);
   top->addWidget(status_);
+  top->addWidget(group_by_);
   layout->addLayout(top);
 
   tree_ = new QTreeWidget;
@@ -66,6 +79,7 @@ RunBrowser::RunBrowser(QWidget* parent) : QWidget(parent) {
 
   connect(filter_, &QLineEdit::textChanged, this, &RunBrowser::refresh);
   connect(status_, &QComboBox::currentIndexChanged, this, &RunBrowser::refresh);
+  connect(group_by_, &QCheckBox::toggled, this, &RunBrowser::refresh);
   connect(tree_, &QTreeWidget::itemSelectionChanged, this, [this] { emit selectionChanged(selectedRunIds()); });
   connect(tree_, &QTreeWidget::customContextMenuRequested, this, &RunBrowser::showContextMenu);
 }
@@ -109,6 +123,40 @@ void RunBrowser::refresh() {
 
   QSignalBlocker block(tree_);
   tree_->clear();
+  // Grouped: a row per config minus seed, its runs below it.
+  std::map<qint64, QTreeWidgetItem*> parent_of;
+  if (grouped()) {
+    std::vector<RunMeasures> measures;
+    for (const RunRow& r : rows_) measures.push_back(measureRun(r, {}));
+    for (const RunGroup& g : groupRuns(rows_, measures)) {
+      auto* gi = new QTreeWidgetItem;
+      gi->setData(kName, kGroupRole, true);
+      gi->setText(kName, tr("%1 — %n run(s)", "", static_cast<int>(g.runs.size())).arg(QString::fromStdString(g.label)));
+      std::vector<double> acc, best;
+      for (std::size_t i = 0; i < g.runs.size(); ++i)
+        if (isComparable(g.runs[i])) {
+          acc.push_back(g.measures[i][RunMeasure::FinalValAccuracy]);
+          best.push_back(g.measures[i][RunMeasure::BestValAccuracy]);
+        }
+      const auto ci = [](const std::vector<double>& v) {
+        const SampleSummary s = summarizeSample(v);
+        if (s.n == 0) return QString();
+        if (s.n < 2) return QString::number(100 * s.mean, 'f', 2) + " %";
+        return QString::fromUtf8("%1 ± %2 %").arg(100 * s.mean, 0, 'f', 2).arg(100 * s.half_width, 0, 'f', 2);
+      };
+      gi->setText(kFinalAcc, ci(acc));
+      gi->setText(kBestAcc, ci(best));
+      gi->setText(kMode, QString::fromStdString(g.params.count("precision.mode") ? g.params.at("precision.mode") : ""));
+      gi->setToolTip(kFinalAcc, tr("Mean over the finished runs with the half width of its 95 % Student t interval"));
+      QFont bold = gi->font(kName);
+      bold.setBold(true);
+      gi->setFont(kName, bold);
+      tree_->addTopLevelItem(gi);
+      gi->setExpanded(true);
+      for (const RunRow& r : g.runs) parent_of[r.id] = gi;
+    }
+  }
+  tree_->setRootIsDecorated(grouped());
   for (const RunRow& r : rows_) {
     auto* item = new QTreeWidgetItem;
     item->setData(kName, Qt::UserRole, QVariant::fromValue<qint64>(r.id));
@@ -144,32 +192,42 @@ void RunBrowser::refresh() {
     for (const auto& t : r.tags) tags << QString::fromStdString(t);
     item->setText(kTags, tags.join(", "));
     if (!r.notes.empty()) item->setToolTip(kName, QString::fromStdString(r.notes));
-    tree_->addTopLevelItem(item);
+    if (auto p = parent_of.find(r.id); p != parent_of.end()) p->second->addChild(item);
+    else tree_->addTopLevelItem(item);
     if (keep.contains(r.id)) item->setSelected(true);
   }
   footer_->setText(tr("%1 of %2 runs · %3").arg(rows_.size()).arg(all_rows_.size()).arg(store_path_));
   if (selectedRunIds() != keep) emit selectionChanged(selectedRunIds());
 }
 
-int RunBrowser::listedCount() const { return tree_->topLevelItemCount(); }
+int RunBrowser::listedCount() const { return static_cast<int>(rows_.size()); }
+
+bool RunBrowser::grouped() const { return group_by_->isChecked(); }
+void RunBrowser::setGrouped(bool on) { group_by_->setChecked(on); }
+
+QList<QTreeWidgetItem*> RunBrowser::runItems() const {
+  QList<QTreeWidgetItem*> items;
+  for (QTreeWidgetItemIterator it(tree_); *it; ++it)
+    if (!(*it)->data(kName, kGroupRole).toBool()) items << *it;
+  return items;
+}
 
 QString RunBrowser::cellText(qint64 id, const QString& column) const {
   int col = -1;
   for (int c = 0; c < tree_->columnCount(); ++c)
     if (tree_->headerItem()->text(c) == column) col = c;
   if (col < 0) return {};
-  for (int i = 0; i < tree_->topLevelItemCount(); ++i) {
-    auto* item = tree_->topLevelItem(i);
+  for (auto* item : runItems())
     if (item->data(kName, Qt::UserRole).value<qint64>() == id) return item->text(col);
-  }
   return {};
 }
 
 QList<qint64> RunBrowser::selectedRunIds() const {
+  // A selected group stands for all its runs.
   QList<qint64> ids;
-  for (int i = 0; i < tree_->topLevelItemCount(); ++i) {
-    auto* item = tree_->topLevelItem(i);
-    if (item->isSelected()) ids << item->data(kName, Qt::UserRole).value<qint64>();
+  for (auto* item : runItems()) {
+    const bool group_selected = item->parent() && item->parent()->isSelected();
+    if (item->isSelected() || group_selected) ids << item->data(kName, Qt::UserRole).value<qint64>();
   }
   return ids;
 }
@@ -178,10 +236,8 @@ void RunBrowser::selectRuns(const QList<qint64>& ids) {
   {
     QSignalBlocker block(tree_);
     tree_->clearSelection();
-    for (int i = 0; i < tree_->topLevelItemCount(); ++i) {
-      auto* item = tree_->topLevelItem(i);
+    for (auto* item : runItems())
       if (ids.contains(item->data(kName, Qt::UserRole).value<qint64>())) item->setSelected(true);
-    }
   }
   emit selectionChanged(selectedRunIds());
 }

@@ -11,9 +11,11 @@
 
 #include "storage/run_store.hpp"
 
+class QCheckBox;
 class QComboBox;
 class QLineEdit;
 class QTreeWidget;
+class QTreeWidgetItem;
 class QLabel;
 
 namespace halflab {
@@ -32,6 +34,10 @@ class RunBrowser : public QWidget {
   // The rows currently listed (after the filter), newest first.
   const std::vector<RunRow>& rows() const { return rows_; }
   int listedCount() const;
+  // Group by config minus seed: a row per group (mean final accuracy ± 95 % interval)
+  // with its runs below; selecting a group selects its runs.
+  bool grouped() const;
+  void setGrouped(bool on);
   // Every run of the last refresh, filter or not.
   const std::vector<RunRow>& allRows() const { return all_rows_; }
   // The text of a listed run's cell, by column title ("Final acc", ...): "" if not listed.
@@ -53,10 +59,12 @@ class RunBrowser : public QWidget {
  private:
   void showContextMenu(const QPoint& pos);
   QString edit(qint64 id, const std::function<void(RunStore&)>& change);
+  QList<QTreeWidgetItem*> runItems() const;  // every run row, grouped or not
 
   QString store_path_;
   QLineEdit* filter_ = nullptr;
   QComboBox* status_ = nullptr;
+  QCheckBox* group_by_ = nullptr;
   QTreeWidget* tree_ = nullptr;
   QLabel* footer_ = nullptr;
   std::vector<RunRow> rows_;

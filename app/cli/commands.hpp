@@ -8,6 +8,8 @@ namespace halflab::cli {
 void registerTrainCommand(CLI::App& app);
 void registerBenchCommand(CLI::App& app);
 void registerScalerCommand(CLI::App& app);
+void registerSweepCommand(CLI::App& app);  // sweep_command.cpp
+void registerDataCommand(CLI::App& app);   // data show
 void registerModelCommand(CLI::App& app);  // model show|ops|presets
 
 }  // namespace halflab::cli

@@ -1,4 +1,4 @@
-// halflab-cli: the headless face of the engine (no Qt): train, bench, scaler, runs.
+// halflab-cli: the headless face of the engine (no Qt): train, bench, scaler, sweep, data, runs.
 // Exit codes (README, "Headless: halflab-cli"): see app/cli/exit_codes.hpp.
 #include <csignal>
 #include <cstdio>
@@ -43,6 +43,8 @@ int main(int argc, char** argv) {
   cli::registerTrainCommand(app);
   cli::registerBenchCommand(app);
   cli::registerScalerCommand(app);
+  cli::registerSweepCommand(app);
+  cli::registerDataCommand(app);
   cli::registerModelCommand(app);
   halflab::registerRunsCommand(app);
   // `halflab-cli scaler >> ~/.local/share/HalfLab/runs.sqlite`: the default store is

@@ -1,7 +1,9 @@
 #include "app/cli/runs_command.hpp"
 
+#include <algorithm>
 #include <cmath>
 #include <cstdio>
+#include <cstdlib>
 #include <ctime>
 #include <filesystem>
 #include <iostream>
@@ -16,8 +18,10 @@
 
 #include "app/cli/exit_codes.hpp"
 #include "app/cli/flag_values.hpp"
+#include "app/cli/group_report.hpp"
 #include "app/cli/std_output.hpp"
 #include "app/cli/terminal_text.hpp"
+#include "app/cli/text_table.hpp"
 #include "engine/json/bounded_json.hpp"
 #include "engine/stats/step_timing.hpp"
 #include "storage/default_path.hpp"
@@ -25,6 +29,7 @@
 #include "storage/run_export.hpp"
 #include "storage/run_store.hpp"
 #include "storage/store_check.hpp"
+#include "storage/store_merge.hpp"
 #include "storage/writer_bench.hpp"
 
 namespace halflab {
@@ -51,11 +56,16 @@ struct RunsArgs {
     ids.clear();
     for (const auto& t : id_texts) ids.push_back(parse(t));
   }
+  std::string sweep_id, baseline;
+  bool groups = false;
+  std::vector<std::string> merge_sources;
+  std::string merge_into;
   std::int64_t bench_steps = 50000;
   std::string bench_file;
 };
 
 using cli::printable;
+using cli::printTable;
 
 // Store problems become one-line CLI failures: exit 6 for a damaged store, else 1.
 template <typename Fn>
@@ -130,29 +140,6 @@ std::string joined(const std::vector<std::string>& v, const char* sep = ", ") {
   std::string s;
   for (const auto& x : v) s += (s.empty() ? "" : sep) + x;
   return s;
-}
-
-// Prints a plain text table; columns whose flag is true are right-aligned (numbers).
-void printTable(const std::vector<std::string>& head, const std::vector<bool>& right,
-                const std::vector<std::vector<std::string>>& rows) {
-  std::vector<std::size_t> width(head.size());
-  for (std::size_t c = 0; c < head.size(); ++c) width[c] = head[c].size();
-  for (const auto& r : rows)
-    for (std::size_t c = 0; c < r.size(); ++c) width[c] = std::max(width[c], r[c].size());
-  const auto line = [&](const std::vector<std::string>& cells) {
-    std::string s;
-    for (std::size_t c = 0; c < cells.size(); ++c) {
-      const std::string pad(width[c] - cells[c].size(), ' ');
-      if (c) s += "  ";
-      s += right[c] ? pad + cells[c] : cells[c] + (c + 1 < cells.size() ? pad : "");
-    }
-    std::cout << s << '\n';
-  };
-  line(head);
-  std::size_t total = 0;
-  for (auto w : width) total += w + 2;
-  std::cout << std::string(total > 2 ? total - 2 : 0, '-') << '\n';
-  for (const auto& r : rows) line(r);
 }
 
 // Live numbers for runs without a summary yet (running / interrupted).
@@ -289,7 +276,19 @@ std::vector<double> stepTimes(const RunStore& store, std::int64_t id) {
 void compareRuns(const RunsArgs& a) {
   const RunStore store = openStore(a);
   std::vector<RunRow> runs;
+  if (!a.sweep_id.empty()) {
+    RunFilter f;
+    f.sweep_id = a.sweep_id;
+    runs = store.listRuns(f);
+    std::reverse(runs.begin(), runs.end());  // oldest first: groups in the sweep's order
+    if (runs.empty()) throw StoreError(printable(store.path()) + ": no runs of sweep '" + a.sweep_id + "'");
+  }
   for (std::int64_t id : a.ids) runs.push_back(store.run(id));
+  if (runs.empty()) cli::usageError("runs compare: give run ids, or --sweep ID");
+  if (a.groups || !a.sweep_id.empty()) {
+    cli::printGroupReport(store, runs, a.baseline);
+    return;
+  }
   std::vector<std::vector<std::string>> rows;
   const std::vector<double> base_times = stepTimes(store, runs.front().id);
   bool any_cpu = false;
@@ -381,6 +380,30 @@ void checkCmd(const RunsArgs& a) {
   throw CLI::RuntimeError(printable(path) + ": the store is damaged (see above)", cli::kExitStoreDamaged);
 }
 
+// All sources into --into, in one transaction (storage/store_merge.hpp).
+void mergeCmd(const RunsArgs& a) {
+  if (const std::string clash = standardStreamHitsStore(a.merge_into); !clash.empty())
+    throw StoreError(clash);
+  // HALFLAB_MERGE_STALL_MS (tests only): wait this long after each copied run, inside the
+  // transaction, so that a test can kill the merge part-way and check the target.
+  int stall_ms = 0;
+  if (const char* e = std::getenv("HALFLAB_MERGE_STALL_MS")) stall_ms = std::atoi(e);
+  const MergeReport r = mergeStores(a.merge_sources, a.merge_into,
+                                    [stall_ms](const std::string& src, const std::string& uuid) {
+    if (stall_ms <= 0) return;
+    std::cerr << "copied run " << printable(uuid) << " from " << printable(src) << std::endl;
+    ::usleep(static_cast<useconds_t>(stall_ms) * 1000);
+  });
+  for (const MergeSourceReport& s : r.sources) {
+    std::cout << printable(s.path) << ": " << s.added << " run(s) added, " << s.duplicates
+              << " already there";
+    if (s.still_running) std::cout << ", " << s.still_running << " still being written (left out)";
+    std::cout << '\n';
+  }
+  std::cout << "merged " << r.added() << " run(s) into " << printable(a.merge_into) << " ("
+            << r.duplicates() << " duplicate(s) skipped)\n";
+}
+
 void benchWriter(const RunsArgs& a) {
   namespace fs = std::filesystem;
   // A scratch file by default: the benchmark never touches the user's store.
@@ -423,6 +446,7 @@ void registerRunsCommand(CLI::App& app) {
   list->add_option("--name", a->filter.name_contains, "Name contains (case-insensitive)");
   list->add_option("--tag", a->filter.tag, "Has this tag");
   list->add_option("--mode", a->filter.precision_mode, "Precision mode (fp32, fp16, bf16, ...)");
+  list->add_option("--sweep", a->filter.sweep_id, "Runs of this sweep id");
   list->add_option("--status", a->filter.status,
                    "running|completed|failed|cancelled|diverged|interrupted");
   list->callback(guarded(a, [a] { listRuns(*a); }));
@@ -433,7 +457,12 @@ void registerRunsCommand(CLI::App& app) {
   show->callback(guarded(a, [a] { showRun(*a); }));
 
   auto* compare = runs->add_subcommand("compare", "Compare runs side by side (first = baseline)");
-  compare->add_option("ids", a->id_texts, "Run ids")->required()->expected(1, -1);
+  compare->add_option("ids", a->id_texts, "Run ids")->expected(0, -1);
+  compare->add_option("--sweep", a->sweep_id, "Compare all runs of this sweep, grouped (config minus seed)");
+  compare->add_flag("--groups", a->groups,
+                    "Group the runs by config minus seed: mean, 95 % interval, Welch test, verdict");
+  compare->add_option("--baseline", a->baseline,
+                      "key=value naming each group's baseline (default precision.mode=fp32)");
   compare->callback(guarded(a, [a] { compareRuns(*a); }));
 
   auto* exp = runs->add_subcommand("export", "Export runs as CSV (metrics) or JSON (everything)");
@@ -461,6 +490,12 @@ void registerRunsCommand(CLI::App& app) {
   auto* check = runs->add_subcommand("check",
                                      "Full integrity check of the store (exit 0 healthy, 6 damaged)");
   check->callback(guarded(a, [a] { checkCmd(*a); }));
+
+  auto* merge = runs->add_subcommand(
+      "merge", "Merge stores into one (all or nothing; runs deduplicated by uuid)");
+  merge->add_option("sources", a->merge_sources, "Source store files")->required()->expected(1, -1);
+  merge->add_option("--into", a->merge_into, "Target store (created if missing)")->required();
+  merge->callback(guarded(a, [a] { mergeCmd(*a); }));
 
   auto* bench = runs->add_subcommand("bench-writer",
                                      "Measure how many metric rows/s the run writer commits");

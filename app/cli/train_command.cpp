@@ -38,6 +38,7 @@ void onInterrupt(int) {
 struct TrainArgs {
   ConfigOptions config;
   std::string db, jsonl, ab_mode;
+  std::string sweep_id, sweep_cell;  // set by `halflab-cli sweep` for its workers
   bool no_db = false, quiet = false;
   int busy_timeout_ms = 5000;
 };
@@ -194,6 +195,8 @@ void runTrain(const TrainArgs& a) {
     try {
       RunWriterOptions options;
       options.busy_timeout_ms = a.busy_timeout_ms;
+      options.sweep_id = a.sweep_id;
+      options.cell = a.sweep_cell;
       writer = std::make_unique<RunWriter>(a.db.empty() ? defaultStorePath() : a.db, options);
     } catch (const StoreDamaged& e) {
       throw CLI::RuntimeError(std::string("run store: ") + e.what(), kExitStoreDamaged);
@@ -269,6 +272,9 @@ void registerTrainCommand(CLI::App& app) {
   cmd->add_option("--ab", args->ab_mode,
                   "Run the config in fp32, then in this mode with the same seed, and compare");
   cmd->add_flag("-q,--quiet", args->quiet, "No progress output");
+  // Written by `halflab-cli sweep` (its workers and Slurm job scripts), not meant by hand.
+  cmd->add_option("--sweep-id", args->sweep_id, "Tag the run with this sweep id")->group("Sweep workers");
+  cmd->add_option("--sweep-cell", args->sweep_cell, "Tag the run with this sweep cell")->group("Sweep workers");
   cmd->callback([args] { runTrain(*args); });
 }
 

@@ -1,11 +1,13 @@
 // halflab: the Qt workbench. Scripted options make it usable for screenshots and
 // benchmarks without a person at the keyboard.
+#include <algorithm>
 #include <cstdio>
 #include <cstdlib>
 #include <memory>
 #include <string>
 
 #include <QApplication>
+#include <QSpinBox>
 #include <QCommandLineParser>
 #include <QDir>
 #include <QFileInfo>
@@ -80,10 +82,11 @@ int main(int argc, char** argv) {
                               "histogram_map, rounding), e.g. for a screenshot of another tab.",
                               "plot");
   QCommandLineOption steps_opt("steps", "Steps of the demo / benchmark run.", "n", "150");
+  QCommandLineOption seeds_opt("seeds", "With --demo-ab: seeds per mode (the A/B seeds box).", "n", "1");
   QCommandLineOption latency_opt("bench-latency", "Train the demo config and print the GUI event-loop latency p50/p99.");
   QCommandLineOption replot_opt("bench-replot", "Print the replot cost of 10 runs x 100,000 points and quit.");
   parser.addOptions({store_opt, demo_ab_opt, lesson_opt, shot_opt, after_opt, after_step_opt, show_opt, steps_opt,
-                     latency_opt, replot_opt});
+                     latency_opt, replot_opt, seeds_opt});
   parser.process(app);
 
   if (parser.isSet(replot_opt)) {
@@ -115,6 +118,7 @@ int main(int argc, char** argv) {
     }
   } else if (parser.isSet(demo_ab_opt)) {
     window.configPanel()->setConfig(demoConfig(steps));
+    window.abSeedsBox()->setValue(std::max(1, parser.value(seeds_opt).toInt()));
     started = window.startAB();
   } else if (parser.isSet(lesson_opt)) {
     const QString wanted = parser.value(lesson_opt);

@@ -44,7 +44,7 @@ DecodedImage decodePng(const std::string& path, const std::vector<std::uint8_t>&
   std::memset(&image, 0, sizeof image);
   image.version = PNG_IMAGE_VERSION;
   if (!png_image_begin_read_from_memory(&image, bytes.data(), bytes.size()))
-    throw DataError(path + ": not a readable PNG file (" + image.message + ")");
+    throw DataError(path + ": corrupt or truncated PNG data (" + image.message + ")");
   struct Guard {
     png_image* p;
     ~Guard() { png_image_free(p); }

@@ -16,7 +16,7 @@ while [ $# -gt 0 ]; do
     *) harnesses+=("$1"); shift ;;
   esac
 done
-[ ${#harnesses[@]} -gt 0 ] || harnesses=(idx cifar config)
+[ ${#harnesses[@]} -gt 0 ] || harnesses=(idx cifar config image csv_text)
 
 cxx=$(command -v clang++-14 || command -v clang++ || true)
 cc=$(command -v clang-14 || command -v clang || true)

@@ -6,6 +6,7 @@
 #include <QDockWidget>
 #include <QLineEdit>
 #include <QTabBar>
+#include <QSpinBox>
 #include <QTemporaryDir>
 
 #include "plots/histogram_plot.hpp"
@@ -19,6 +20,8 @@
 #include "ui/latency_probe.hpp"
 #include "ui/lessons_panel.hpp"
 #include "ui/main_window.hpp"
+
+#include <QSpinBox>
 #include "ui/run_browser.hpp"
 
 using namespace halflab;
@@ -138,6 +141,7 @@ class TestGuiTraining : public QObject {
     window.configPanel()->setConfig(spiralsConfig(30));
     QSignalSpy finished(&window, &MainWindow::batchFinished);
     const auto before = RunStore::open(store().toStdString()).listRuns().size();
+    window.abSeedsBox()->setValue(1);  // one pair (the seeds box defaults to 3)
     QVERIFY(window.startAB());
     QVERIFY(finished.wait(120000));
     const RunStore s = RunStore::open(store().toStdString(), StoreOpenMode::ReadOnly);

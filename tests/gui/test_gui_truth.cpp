@@ -23,6 +23,8 @@
 #include "ui/comparison.hpp"
 #include "ui/config_panel.hpp"
 #include "ui/main_window.hpp"
+
+#include <QSpinBox>
 #include "ui/run_browser.hpp"
 
 using namespace halflab;
@@ -157,6 +159,7 @@ class TestGuiTruth : public QObject {
     window.show();
     window.configPanel()->setConfig(spiralsConfig(30));
     QSignalSpy finished(&window, &MainWindow::batchFinished);
+    window.abSeedsBox()->setValue(1);  // one pair (the seeds box defaults to 3)
     QVERIFY(window.startAB());
     QTRY_VERIFY_WITH_TIMEOUT(window.session()->traces().size() == 2, 60000);
     const auto live = window.session()->traces();

@@ -125,7 +125,7 @@ class TestStoreErrors : public QObject {
     }
     const QByteArray before = fileHash(path);
     expectOpenFails(path, StoreOpenMode::ReadWrite, path, "schema version 99",
-                    "newer than this build supports (1)");
+                    "newer than this build supports (" + std::to_string(store::kSchemaVersion) + ")");
     expectOpenFails(path, StoreOpenMode::ReadOnly, path, "schema version 99");
     try {
       RunWriter w(path);
