@@ -1,7 +1,7 @@
 #pragma once
 // Number formats HalfLab emulates, their limits, and exact round-to-nearest-even
 // conversion from fp32. Low-format tensors on the CPU are held as fp32 values that are
-// exactly representable in the format (DESIGN 2.1), so "rounding a buffer" means
+// exactly representable in the format (docs/ARCHITECTURE.md 2.1), so "rounding a buffer" means
 // replacing every value by the nearest representable one, in place.
 #include <cstddef>
 #include <cstdint>
@@ -43,7 +43,7 @@ float roundToTf32(float x);
 // Nearest value of `f` (as fp32). FP32 is the identity.
 float roundToFormat(Format f, float x);
 
-// What one rounding of gradient values did (DESIGN 2.3): elements that were non-zero
+// What one rounding of gradient values did (docs/ARCHITECTURE.md 2.3): elements that were non-zero
 // in fp32 and became 0, that became subnormal, that became inf (or NaN for e4m3).
 struct RoundingCounts {
   std::int64_t total = 0;

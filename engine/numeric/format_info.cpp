@@ -1,4 +1,4 @@
-// Format names and limits (DESIGN 2.3 "Format limits for plots and tests").
+// Format names and limits (docs/ARCHITECTURE.md 2.3 "Format limits for plots and tests").
 #include "engine/numeric/format.hpp"
 
 #include <algorithm>

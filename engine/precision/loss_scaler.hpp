@@ -1,5 +1,5 @@
 #pragma once
-// Loss scalers with the exact semantics of DESIGN 2.2. Each flavour mirrors a reference
+// Loss scalers with the exact semantics of docs/ARCHITECTURE.md 2.2. Each flavour mirrors a reference
 // implementation (PyTorch GradScaler, Apex, tf.keras LossScaleOptimizer, DeepSpeed,
 // Megatron-LM); every parameter can be overridden.
 #include <optional>

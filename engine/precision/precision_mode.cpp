@@ -34,7 +34,7 @@ std::vector<std::string> precisionModeNames() {
   return out;
 }
 
-// DESIGN 2.1: the table of modes.
+// docs/ARCHITECTURE.md 2.1: the table of modes.
 PrecisionPolicy policyFor(PrecisionMode m) {
   PrecisionPolicy p;
   p.mode = m;

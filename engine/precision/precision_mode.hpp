@@ -1,5 +1,5 @@
 #pragma once
-// Precision modes (DESIGN 2.1): which format the forward/backward tensors are held in,
+// Precision modes (docs/ARCHITECTURE.md 2.1): which format the forward/backward tensors are held in,
 // whether fp32 master weights exist, and the default loss scaler.
 #include <optional>
 #include <string>

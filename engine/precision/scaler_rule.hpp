@@ -1,5 +1,5 @@
 #pragma once
-// The loss-scaler configuration and its per-step update rule (DESIGN 2.2) on plain data.
+// The loss-scaler configuration and its per-step update rule (docs/ARCHITECTURE.md 2.2) on plain data.
 // The CPU LossScaler and the CUDA step kernel both call applyScalerRule, so the two
 // backends produce the same scale trace from the same found_inf sequence.
 #include "engine/numeric/host_device.hpp"

@@ -1,5 +1,5 @@
 #pragma once
-// The plain records a run emits (DESIGN 2.3). No Qt, no SQLite: storage, the GUI and the
+// The plain records a run emits (docs/ARCHITECTURE.md 2.3). No Qt, no SQLite: storage, the GUI and the
 // CLI all consume these through RunObserver.
 #include <cstdint>
 #include <string>

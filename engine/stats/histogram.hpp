@@ -1,5 +1,5 @@
 #pragma once
-// Log2-magnitude histograms of tensors (DESIGN 2.3 "Histogram record"): counts of
+// Log2-magnitude histograms of tensors (docs/ARCHITECTURE.md 2.3 "Histogram record"): counts of
 // floor(log2|x|) over a fixed exponent range plus zero / inf / NaN bins, so the GUI can
 // lay a tensor's spread over a format's representable range.
 #include <cstddef>

@@ -16,7 +16,7 @@ namespace halflab {
 ModelPlan planModelFor(const RunConfig& cfg, const Shape& sample_shape, int num_classes);
 
 // The CPU backend holds every value as a 4-byte float (plus its own scratch buffers); a
-// device holds low-format tensors in their own width (the run's memory figure, DESIGN 2.1).
+// device holds low-format tensors in their own width (the run's memory figure, docs/ARCHITECTURE.md 2.1).
 ElementSizes hostElementSizes(const RunConfig& cfg);
 ElementSizes deviceElementSizes(const RunConfig& cfg);
 

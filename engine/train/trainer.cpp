@@ -213,7 +213,7 @@ void RunLoop::refreshWorkingCopies() {
 }
 
 std::int64_t RunLoop::memoryBytes() const {
-  // Computed from element counts (DESIGN 2.1): what the same run would hold on a device.
+  // Computed from element counts (docs/ARCHITECTURE.md 2.1): what the same run would hold on a device.
   return estimateMemory(plan_, cfg_.training.batch_size, cfg_.training.batch_size, deviceElementSizes(cfg_)).total;
 }
 

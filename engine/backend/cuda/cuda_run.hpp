@@ -24,7 +24,7 @@ class CudaError : public std::runtime_error {
 std::string cudaBackendProblem(const RunConfig& cfg);
 
 // The CUDA twin of the CPU training loop (same records, same order of events, same
-// semantics; DESIGN 2.1-2.3). `info` is filled by the caller with name, config_json,
+// semantics; docs/ARCHITECTURE.md 2.1-2.3). `info` is filled by the caller with name, config_json,
 // precision_mode, seed and started_ms; this fills device, totals and parameter_count,
 // then calls observer.onRunStarted and, at the end, observer.onRunFinished. Never throws:
 // CUDA errors (out of memory included) end the run as Failed with the message.

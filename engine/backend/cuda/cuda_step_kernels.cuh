@@ -1,7 +1,7 @@
 #pragma once
 // The per-step bookkeeping that runs on the device with no host synchronisation:
 // multi-tensor unscale + finite check + norm, the loss-scaler update (all flavours of
-// DESIGN 2.2, the semantics of engine/precision/loss_scaler.cpp), the fused optimizer
+// docs/ARCHITECTURE.md 2.2, the semantics of engine/precision/loss_scaler.cpp), the fused optimizer
 // update on the fp32 master (writing the low-format working copy), and the step record.
 #include "engine/backend/cuda/cuda_kernels.cuh"
 #include "engine/optim/optimizer.hpp"

@@ -1,4 +1,4 @@
-// The CPU emulation contract of DESIGN 2.1: in the low-precision modes every op output
+// The CPU emulation contract of docs/ARCHITECTURE.md 2.1: in the low-precision modes every op output
 // and every stored gradient is exactly representable in the compute format (RNE), GEMMs
 // read exact low-format inputs and round once after fp32 accumulation, the rounding of
 // gradients is counted (underflow / subnormal / overflow), TF32 rounds only GEMM inputs,

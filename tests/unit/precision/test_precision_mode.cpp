@@ -1,4 +1,4 @@
-// Precision modes (DESIGN 2.1): config ids, the format policy of each mode and its
+// Precision modes (docs/ARCHITECTURE.md 2.1): config ids, the format policy of each mode and its
 // default loss scaler.
 #include <QtTest>
 
@@ -68,7 +68,7 @@ class TestPrecisionMode : public QObject {
     QVERIFY(defaultScalerFor(PrecisionMode::FP16Pure) == ScalerFlavour::Static);
     QVERIFY(defaultScalerFor(PrecisionMode::FP16Amp) == ScalerFlavour::PyTorch);
     QVERIFY(defaultScalerFor(PrecisionMode::BF16Amp) == ScalerFlavour::None);
-    // fp16-pure's static scale is 1 (DESIGN 2.1).
+    // fp16-pure's static scale is 1 (docs/ARCHITECTURE.md 2.1).
     QCOMPARE(defaultScalerConfig(defaultScalerFor(PrecisionMode::FP16Pure)).init_scale, 1.0);
   }
 };
