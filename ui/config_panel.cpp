@@ -23,8 +23,7 @@
 namespace halflab {
 
 namespace {
-const QStringList kDatasets{"fashion-mnist", "mnist", "cifar10", "spirals", "moons", "blobs"};
-// Presets, activations, modes and scalers come from the engine's own tables.
+// Dataset kinds, presets, activations, modes and scalers come from the engine's own tables.
 QStringList toQt(const std::vector<std::string>& names) {
   QStringList out;
   for (const auto& n : names) out << QString::fromStdString(n);
@@ -35,6 +34,7 @@ QStringList presetNames() {
   for (const auto& p : modelPresets()) out << QString::fromStdString(p.name);
   return out;
 }
+const QStringList kDatasets = toQt(datasetKindNames());
 const QStringList kModels = presetNames();
 const QStringList kActivations = toQt(activationNames());
 const QStringList kModes = toQt(precisionModeNames());
@@ -42,6 +42,7 @@ const QStringList kFlavours = toQt(scalerFlavourNames());
 const QStringList kOptimizers{"sgd", "adam", "adamw"};
 const QStringList kSchedules{"constant", "step", "cosine"};
 const QStringList kDevices{"cpu", "cuda", "auto"};
+const QStringList kSequenceSides{"pre", "post"};  // padding / truncating (Keras pad_sequences)
 
 QString text(std::string_view s) { return QString::fromUtf8(s.data(), static_cast<int>(s.size())); }
 
@@ -134,6 +135,18 @@ ConfigPanel::ConfigPanel(QWidget* parent) : QWidget(parent) {
   });
   addInt(data, "dataset.train_limit", tr("Train samples"), 0, 100000000, tr("0 = all"));
   addInt(data, "dataset.test_limit", tr("Test samples"), 0, 100000000, tr("0 = all"));
+  addCheck(data, "dataset.normalize", tr("Normalize"), tr("standardize inputs with the training set's statistics"));
+  addCheck(data, "dataset.augment_flip", tr("Flip"), tr("random horizontal flips (training batches)"));
+  addInt(data, "dataset.augment_crop_pad", tr("Crop padding"), 0, 64,
+         tr("Pixels of padding for a random crop of training images; 0 = no crop"));
+  addInt(data, "dataset.vocab_size", tr("Vocabulary"), 1, 10000000,
+         tr("Most frequent training words kept (plus pad 0 and unknown 1)"));
+  addInt(data, "dataset.max_len", tr("Max length"), 1, 100000, tr("Tokens per sample after padding / truncating"));
+  addChoice(data, "dataset.padding", tr("Padding"), kSequenceSides);
+  addChoice(data, "dataset.truncating", tr("Truncating"), kSequenceSides);
+  addCheck(data, "dataset.cache", tr("Cache"), tr("keep the tokenized sets in the token cache"));
+  data_form_ = data;
+  connect(kind, &QComboBox::currentIndexChanged, this, &ConfigPanel::showDatasetOptions);
 
   auto* model = group(tr("Model"));
   addChoice(model, "model.preset", tr("Preset"), kModels);
@@ -206,6 +219,31 @@ void ConfigPanel::addRow(QFormLayout* form, const QString& field, const QString&
   editor->setObjectName(editor->objectName().isEmpty() ? field : editor->objectName());
 }
 
+QCheckBox* ConfigPanel::addCheck(QFormLayout* form, const QString& field, const QString& label, const QString& text) {
+  auto* check = new QCheckBox(text);
+  addRow(form, field, label, check);
+  connect(check, &QCheckBox::toggled, this, &ConfigPanel::onEdited);
+  return check;
+}
+
+// Only the options the chosen kind reads are shown: augmentation for image sets,
+// tokenizing options for text sets.
+void ConfigPanel::showDatasetOptions() {
+  DatasetConfig d;
+  d.kind = static_cast<QComboBox*>(editors_.at("dataset.kind"))->currentText().toStdString();
+  const bool image = d.isImageKind(), text_kind = d.isTextKind();
+  auto show = [&](const char* field, bool visible) {
+    data_form_->setRowVisible(editors_.at(field)->parentWidget(), visible);
+    if (visible) hidden_fields_.erase(field);
+    else hidden_fields_.insert(field);
+  };
+  show("dataset.normalize", !text_kind);
+  show("dataset.augment_flip", image);
+  show("dataset.augment_crop_pad", image);
+  for (const char* f : {"dataset.vocab_size", "dataset.max_len", "dataset.padding", "dataset.truncating", "dataset.cache"})
+    show(f, text_kind);
+}
+
 QLineEdit* ConfigPanel::addNumber(QFormLayout* form, const QString& field, const QString& label, const QString& tip) {
   auto* edit = new QLineEdit;
   edit->setToolTip(tip);
@@ -259,11 +297,20 @@ void ConfigPanel::setConfig(const RunConfig& cfg) {
   auto combo = [&](const char* f, const QString& v) { static_cast<QComboBox*>(editors_.at(f))->setCurrentText(v); };
   auto line = [&](const char* f, const QString& v) { static_cast<QLineEdit*>(editors_.at(f))->setText(v); };
   auto spin = [&](const char* f, long long v) { static_cast<QSpinBox*>(editors_.at(f))->setValue(static_cast<int>(v)); };
+  auto check = [&](const char* f, bool v) { static_cast<QCheckBox*>(editors_.at(f))->setChecked(v); };
   line("name", QString::fromStdString(cfg.name));
   combo("dataset.kind", QString::fromStdString(cfg.dataset.kind));
   line("dataset.path", QString::fromStdString(cfg.dataset.path));
   spin("dataset.train_limit", cfg.dataset.train_limit);
   spin("dataset.test_limit", cfg.dataset.test_limit);
+  check("dataset.normalize", cfg.dataset.normalize);
+  check("dataset.augment_flip", cfg.dataset.augment_flip);
+  spin("dataset.augment_crop_pad", cfg.dataset.augment_crop_pad);
+  spin("dataset.vocab_size", cfg.dataset.vocab_size);
+  spin("dataset.max_len", cfg.dataset.max_len);
+  combo("dataset.padding", QString::fromStdString(cfg.dataset.padding));
+  combo("dataset.truncating", QString::fromStdString(cfg.dataset.truncating));
+  check("dataset.cache", cfg.dataset.cache);
   combo("model.preset", QString::fromStdString(cfg.model.preset));
   line("model.hidden", hiddenText(cfg.model.hidden));
   combo("model.activation", QString::fromStdString(cfg.model.activation));
@@ -293,6 +340,7 @@ void ConfigPanel::setConfig(const RunConfig& cfg) {
   spin("training.eval_every", cfg.training.eval_every);
   combo("training.device", QString::fromStdString(cfg.training.device));
   loading_ = false;
+  showDatasetOptions();
   validateAndShow();
 }
 
@@ -315,6 +363,15 @@ void ConfigPanel::readInto(RunConfig& cfg, std::vector<ConfigIssue>* issues) con
   cfg.dataset.path = line("dataset.path");
   cfg.dataset.train_limit = spin("dataset.train_limit");
   cfg.dataset.test_limit = spin("dataset.test_limit");
+  auto check = [&](const char* f) { return static_cast<QCheckBox*>(editors_.at(f))->isChecked(); };
+  cfg.dataset.normalize = check("dataset.normalize");
+  cfg.dataset.augment_flip = check("dataset.augment_flip");
+  cfg.dataset.augment_crop_pad = spin("dataset.augment_crop_pad");
+  cfg.dataset.vocab_size = spin("dataset.vocab_size");
+  cfg.dataset.max_len = spin("dataset.max_len");
+  cfg.dataset.padding = combo("dataset.padding");
+  cfg.dataset.truncating = combo("dataset.truncating");
+  cfg.dataset.cache = check("dataset.cache");
   cfg.model.preset = combo("model.preset");
   cfg.model.hidden.clear();
   const QString hidden = static_cast<QLineEdit*>(editors_.at("model.hidden"))->text();
@@ -394,6 +451,7 @@ bool ConfigPanel::validateAndShow() {
         target = label;
       }
     }
+    if (target && hidden_fields_.count(target->objectName().mid(6))) target = nullptr;
     if (target) {
       target->setText(target->text().isEmpty() ? message : target->text() + "\n" + message);
       target->show();

@@ -3,6 +3,7 @@
 // parameter, optimizer, schedule and training settings. Problems found by
 // RunConfig::validate() (and unparsable numbers) are shown next to the offending field.
 #include <map>
+#include <set>
 #include <vector>
 
 #include <QWidget>
@@ -47,6 +48,8 @@ class ConfigPanel : public QWidget {
   QLineEdit* addNumber(QFormLayout* form, const QString& field, const QString& label, const QString& tip);
   QSpinBox* addInt(QFormLayout* form, const QString& field, const QString& label, int min, int max,
                    const QString& tip);
+  QCheckBox* addCheck(QFormLayout* form, const QString& field, const QString& label, const QString& text);
+  void showDatasetOptions();
   QComboBox* addChoice(QFormLayout* form, const QString& field, const QString& label, const QStringList& items);
   void addRow(QFormLayout* form, const QString& field, const QString& label, QWidget* editor);
   void applyScalerDefaults();
@@ -58,6 +61,8 @@ class ConfigPanel : public QWidget {
   std::map<QString, QWidget*> editors_;
   std::map<QString, QLabel*> issue_labels_;
   QLabel* general_issues_ = nullptr;
+  QFormLayout* data_form_ = nullptr;
+  std::set<QString> hidden_fields_;  // rows the chosen dataset kind does not use
   bool loading_ = false;
 };
 

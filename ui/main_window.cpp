@@ -52,7 +52,6 @@ QString formatDuration(double seconds) {
                    : QStringLiteral("%1:%2").arg(s / 60).arg(s % 60, 2, 10, QChar('0'));
 }
 
-bool isImageDataset(const std::string& kind) { return kind == "fashion-mnist" || kind == "mnist" || kind == "cifar10"; }
 }  // namespace
 
 MainWindow::MainWindow(const QString& store_path, bool quiet, QWidget* parent) : QMainWindow(parent), quiet_(quiet) {
@@ -382,7 +381,7 @@ bool MainWindow::startConfigs(std::vector<RunConfig> configs, bool share_data) {
       return false;
     }
     // A missing folder is the most common mistake: say so before a thread even starts.
-    if (isImageDataset(cfg.dataset.kind)) {
+    if (cfg.dataset.isImageKind()) {
       const QString dir = QString::fromStdString(cfg.datasetDir());
       if (!QFileInfo(dir).isDir()) {
         showError(tr("Dataset not found"),

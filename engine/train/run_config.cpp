@@ -16,6 +16,12 @@
 
 namespace halflab {
 
+const std::vector<std::string>& datasetKindNames() {
+  static const std::vector<std::string> names{"fashion-mnist", "mnist",    "cifar10", "image-folder", "imdb",
+                                              "csv-text",      "spirals", "moons",   "blobs"};
+  return names;
+}
+
 using nlohmann::json;
 
 namespace {
@@ -121,8 +127,7 @@ class SectionReader {
   std::set<std::string> seen_;
 };
 
-const std::set<std::string> kDatasetKinds{"fashion-mnist", "mnist", "cifar10", "image-folder",
-                                          "imdb", "csv-text", "spirals", "moons", "blobs"};
+const std::set<std::string> kDatasetKinds(datasetKindNames().begin(), datasetKindNames().end());
 
 }  // namespace
 

@@ -58,6 +58,9 @@ struct DatasetConfig {
   bool isTextKind() const;             // int32 token inputs
 };
 
+// Every dataset kind a run config accepts, in the order a chooser lists them.
+const std::vector<std::string>& datasetKindNames();
+
 struct PrecisionConfig {
   PrecisionMode mode = PrecisionMode::FP32;
   ScalerConfig scaler;                 // flavour defaults to the mode's default
