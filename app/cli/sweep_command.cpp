@@ -97,7 +97,13 @@ void runSweep(const SweepArgs& a) {
   o.work_dir = a.dir.empty() ? o.store_path + ".sweep-" + plan.id : a.dir;
   o.workers = a.workers;
   o.quiet = a.quiet;
-  if (a.config.threads) o.threads_per_worker = std::stoi(*a.config.threads);
+  if (a.config.threads) {
+    const std::int64_t t = parseWholeFlag("--threads", *a.config.threads);
+    if (t < 0 || t > 1024)
+      usageError("--threads: threads per sweep worker must be between 0 (cores / workers) and 1024 (got " +
+                 *a.config.threads + ")");
+    o.threads_per_worker = static_cast<int>(t);  // 0: cores / workers
+  }
   const int code = runSweepLocally(plan, o);
   if (code == kExitOk || code == kExitFailure) {
     std::cout << '\n';
