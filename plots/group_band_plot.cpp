@@ -1,5 +1,7 @@
 #include "plots/group_band_plot.hpp"
 
+#include "plots/legend_row.hpp"
+
 #include <algorithm>
 #include <cmath>
 
@@ -50,10 +52,9 @@ GroupBand groupBand(const TraceGroup& g, GroupCurve curve, BandKind band) {
 GroupBandPlot::GroupBandPlot(QWidget* parent) : QCustomPlot(parent) {
   setObjectName("groupBandPlot");
   xAxis->setLabel(tr("step"));
-  legend->setVisible(true);
-  legend->setFont(QFont(font().family(), 8));
   plotLayout()->insertRow(0);
   plotLayout()->addElement(0, 0, new QCPTextElement(this, tr("Groups: mean with band"), QFont(font().family(), 9, QFont::Bold)));
+  putLegendInRow(*this, 1);
   setInteractions(QCP::iRangeDrag | QCP::iRangeZoom);
   rebuild();
 }

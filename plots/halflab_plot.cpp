@@ -1,5 +1,7 @@
 #include "plots/halflab_plot.hpp"
 
+#include "plots/legend_row.hpp"
+
 #include <algorithm>
 #include <cmath>
 #include <limits>
@@ -19,21 +21,7 @@ HalflabPlot::HalflabPlot(const QString& title, QWidget* parent) : QCustomPlot(pa
   plotLayout()->insertRow(0);
   title_element_ = new QCPTextElement(this, title, QFont(font().family(), 10, QFont::Bold));
   plotLayout()->addElement(0, 0, title_element_);
-  legend->setVisible(true);
-  legend->setFont(QFont(font().family(), 8));
-  legend->setRowSpacing(-3);
-  // The legend gets a row of its own between the title and the data, in as many columns
-  // as fit: it can never cover a line, a saw-tooth or an overflow marker.
-  axisRect()->insetLayout()->take(legend);
-  axisRect()->insetLayout()->simplify();
-  plotLayout()->insertRow(1);
-  plotLayout()->addElement(1, 0, legend);
-  plotLayout()->setRowStretchFactor(1, 0.001);
-  plotLayout()->setRowSpacing(0);
-  legend->setBorderPen(Qt::NoPen);
-  legend->setBrush(Qt::NoBrush);
-  legend->setMargins(QMargins(6, 0, 6, 0));
-  legend->setFillOrder(QCPLayoutGrid::foColumnsFirst);
+  putLegendInRow(*this, 1);
   xAxis->setLabel(xLabel());
   setMouseTracking(true);
   // Any drag or wheel zoom means the user wants this view: stop auto-ranging.

@@ -1,13 +1,14 @@
 #include "plots/param_plot.hpp"
 
+#include "plots/legend_row.hpp"
+
 #include <algorithm>
 
 namespace halflab {
 
 ParamPlot::ParamPlot(QWidget* parent) : QCustomPlot(parent) {
   setObjectName("paramPlot");
-  legend->setVisible(true);
-  legend->setFont(QFont(font().family(), 8));
+  putLegendInRow(*this, 0);
   setInteractions(QCP::iRangeDrag | QCP::iRangeZoom);
 }
 
