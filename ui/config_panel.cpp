@@ -32,6 +32,7 @@ QStringList toQt(const std::vector<std::string>& names) {
 QStringList presetNames() {
   QStringList out;
   for (const auto& p : modelPresets()) out << QString::fromStdString(p.name);
+  out << "layers";  // the Model tab's layer table (model.layers)
   return out;
 }
 const QStringList kDatasets = toQt(datasetKindNames());
@@ -342,6 +343,7 @@ void ConfigPanel::setConfig(const RunConfig& cfg) {
   loading_ = false;
   showDatasetOptions();
   validateAndShow();
+  emit configChanged();
 }
 
 double ConfigPanel::number(const QString& field, double fallback, std::vector<ConfigIssue>* issues) const {
@@ -373,6 +375,8 @@ void ConfigPanel::readInto(RunConfig& cfg, std::vector<ConfigIssue>* issues) con
   cfg.dataset.truncating = combo("dataset.truncating");
   cfg.dataset.cache = check("dataset.cache");
   cfg.model.preset = combo("model.preset");
+  // The layer list counts only while "layers" is chosen; base_ keeps it for switching back.
+  if (cfg.model.preset != "layers") cfg.model.layers.clear();
   cfg.model.hidden.clear();
   const QString hidden = static_cast<QLineEdit*>(editors_.at("model.hidden"))->text();
   for (const QString& part : hidden.split(QRegularExpression("[,;\\s-]+"), Qt::SkipEmptyParts)) {

@@ -39,6 +39,7 @@
 #include "ui/exporter.hpp"
 #include "ui/latency_probe.hpp"
 #include "ui/lessons_panel.hpp"
+#include "ui/model_view.hpp"
 #include "ui/run_browser.hpp"
 #include "ui/stored_trace.hpp"
 
@@ -211,8 +212,36 @@ void MainWindow::buildDocks() {
   lessons_dock->setWidget(lessons_);
   addDockWidget(Qt::BottomDockWidgetArea, lessons_dock);
   tabifyDockWidget(compare_dock, lessons_dock);
+
+  model_view_ = new ModelView;
+  auto* model_dock = new QDockWidget(tr("Model"), this);
+  model_dock->setObjectName("modelDock");
+  model_dock->setWidget(model_view_);
+  addDockWidget(Qt::BottomDockWidgetArea, model_dock);
+  tabifyDockWidget(compare_dock, model_dock);
+  connect(config_, &ConfigPanel::configChanged, this, [this] { model_view_->showConfig(config_->config()); });
+  connect(model_view_, &ModelView::layersApplied, this, [this](const std::vector<NodeSpec>& nodes) {
+    RunConfig cfg = config_->config();
+    cfg.model.preset = "layers";
+    cfg.model.layers = nodes;
+    config_->setConfig(cfg);
+  });
+  model_view_->showConfig(config_->config());
   compare_dock->raise();
   resizeDocks({browser_dock}, {220}, Qt::Vertical);
+}
+
+bool MainWindow::raiseDock(const QString& name) {
+  static const std::map<QString, QString> kDocks{{"model", "modelDock"},   {"runs", "runsDock"},
+                                                 {"comparison", "compareDock"}, {"groups", "groupsDock"},
+                                                 {"lessons", "lessonsDock"}, {"configuration", "configDock"}};
+  const auto it = kDocks.find(name);
+  if (it == kDocks.end()) return false;
+  auto* dock = findChild<QDockWidget*>(it->second);
+  if (!dock) return false;
+  dock->show();
+  dock->raise();
+  return true;
 }
 
 void MainWindow::buildActions() {

@@ -23,6 +23,7 @@ class QTimer;
 namespace halflab {
 
 class ConfigPanel;
+class ModelView;
 class PlotPanel;
 class RunBrowser;
 class CompareView;
@@ -45,6 +46,9 @@ class MainWindow : public QMainWindow {
   GroupView* groupView() const { return groups_; }
   QSpinBox* abSeedsBox() const { return ab_seeds_; }
   LessonsPanel* lessonsPanel() const { return lessons_; }
+  ModelView* modelView() const { return model_view_; }
+  // Brings a dock to the front: model, runs, comparison, groups, lessons (false: no such dock).
+  bool raiseDock(const QString& name);
   TrainingSession* session() const { return session_; }
   LatencyProbe* latencyProbe() const { return probe_; }
   const QString& storePath() const { return store_path_; }
@@ -108,6 +112,7 @@ class MainWindow : public QMainWindow {
   GroupView* groups_ = nullptr;
   QSpinBox* ab_seeds_ = nullptr;
   LessonsPanel* lessons_ = nullptr;
+  ModelView* model_view_ = nullptr;
   TrainingSession* session_ = nullptr;
   LatencyProbe* probe_ = nullptr;
   QProgressBar* progress_bar_ = nullptr;

@@ -13,6 +13,7 @@
 #include "engine/model/presets.hpp"
 #include "engine/train/model_fit.hpp"
 #include "engine/train/model_summary.hpp"
+#include "engine/train/sample_shape.hpp"
 #include "engine/train/trainer.hpp"
 
 namespace halflab::cli {
@@ -23,26 +24,14 @@ struct ModelArgs {
   std::string preset;
 };
 
-// The sample shape and class count of the configured dataset: known for the built-in
-// kinds, read from the data otherwise.
-void sampleOf(const RunConfig& cfg, Shape& sample, int& classes) {
-  const auto& k = cfg.dataset.kind;
-  if (k == "fashion-mnist" || k == "mnist") { sample = {1, 28, 28}; classes = 10; return; }
-  if (k == "cifar10") { sample = {3, 32, 32}; classes = 10; return; }
-  if (k == "spirals" || k == "moons" || k == "blobs") { sample = {2}; classes = cfg.dataset.synthetic_classes; return; }
-  const auto data = loadDataFor(cfg);
-  sample = sampleShape(data->train);
-  classes = data->train.num_classes;
-}
-
 void showModel(const ModelArgs& a) {
   nlohmann::json j = a.config.mergedJson();
   if (!a.preset.empty()) j["model"]["preset"] = a.preset;
   const RunConfig cfg = a.config.configFrom(j);
-  Shape sample;
-  int classes = 0;
   try {
-    sampleOf(cfg, sample, classes);
+    const SampleInfo info = sampleInfoFor(cfg);
+    const Shape& sample = info.sample;
+    const int classes = info.classes;
     const ModelPlan plan = planModelFor(cfg, sample, classes);
     printOut("%s on %s (samples %s, %d classes)\n", cfg.model.preset.c_str(), cfg.dataset.kind.c_str(),
              shapeToString(sample).c_str(), classes);

@@ -81,12 +81,15 @@ int main(int argc, char** argv) {
                               "Bring this plot into view first (loss, accuracy, scale, throughput, histogram, "
                               "histogram_map, rounding), e.g. for a screenshot of another tab.",
                               "plot");
+  QCommandLineOption dock_opt("show-dock",
+                              "Bring this panel to the front (model, runs, comparison, groups, lessons).", "dock");
+  QCommandLineOption config_opt("config", "Load this run config (JSON) into the form.", "file");
   QCommandLineOption steps_opt("steps", "Steps of the demo / benchmark run.", "n", "150");
   QCommandLineOption seeds_opt("seeds", "With --demo-ab: seeds per mode (the A/B seeds box).", "n", "1");
   QCommandLineOption latency_opt("bench-latency", "Train the demo config and print the GUI event-loop latency p50/p99.");
   QCommandLineOption replot_opt("bench-replot", "Print the replot cost of 10 runs x 100,000 points and quit.");
   parser.addOptions({store_opt, demo_ab_opt, lesson_opt, shot_opt, after_opt, after_step_opt, show_opt, steps_opt,
-                     latency_opt, replot_opt, seeds_opt});
+                     latency_opt, replot_opt, seeds_opt, dock_opt, config_opt});
   parser.process(app);
 
   if (parser.isSet(replot_opt)) {
@@ -99,6 +102,20 @@ int main(int argc, char** argv) {
   MainWindow window(parser.value(store_opt), scripted);
   window.show();
   const int steps = parser.value(steps_opt).toInt();
+
+  if (parser.isSet(config_opt)) {
+    try {
+      window.configPanel()->setConfig(RunConfig::fromFile(parser.value(config_opt).toStdString()));
+    } catch (const std::exception& e) {
+      std::fprintf(stderr, "halflab: %s: %s\n", qPrintable(parser.value(config_opt)), e.what());
+      return 2;
+    }
+  }
+  if (parser.isSet(dock_opt) && !window.raiseDock(parser.value(dock_opt))) {
+    std::fprintf(stderr, "halflab: no panel '%s' (model, runs, comparison, groups, lessons)\n",
+                 qPrintable(parser.value(dock_opt)));
+    return 2;
+  }
 
   bool started = false;
   if (parser.isSet(latency_opt)) {

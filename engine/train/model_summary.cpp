@@ -5,9 +5,7 @@
 #include "engine/train/model_fit.hpp"
 
 namespace halflab {
-namespace {
-
-std::string bytesText(double b) {
+std::string summaryBytesText(double b) {
   const char* units[] = {"B", "KiB", "MiB", "GiB", "TiB"};
   int u = 0;
   while (b >= 1024 && u < 4) { b /= 1024; ++u; }
@@ -16,7 +14,7 @@ std::string bytesText(double b) {
   return buf;
 }
 
-std::string countText(double n) {
+std::string summaryCountText(double n) {
   char buf[32];
   if (n >= 1e9) std::snprintf(buf, sizeof buf, "%.2fG", n / 1e9);
   else if (n >= 1e6) std::snprintf(buf, sizeof buf, "%.2fM", n / 1e6);
@@ -24,8 +22,6 @@ std::string countText(double n) {
   else std::snprintf(buf, sizeof buf, "%.0f", n);
   return buf;
 }
-
-}  // namespace
 
 ModelSummary summarizeModel(const RunConfig& cfg, const ModelPlan& plan) {
   ModelSummary s;
@@ -81,11 +77,11 @@ std::string formatModelSummary(const ModelSummary& s) {
     for (const auto& i : r.inputs) ins += (ins.empty() ? "" : ",") + i;
     std::snprintf(buf, sizeof buf, "%-16s %-11s %-18s %-16s %10s %10s", r.name.c_str(), r.op.c_str(),
                   ins.size() > 18 ? (ins.substr(0, 15) + "...").c_str() : ins.c_str(),
-                  r.out.empty() ? "" : shapeToString(r.out).c_str(), countText(static_cast<double>(r.parameters)).c_str(),
-                  countText(r.flops).c_str());
+                  r.out.empty() ? "" : shapeToString(r.out).c_str(), summaryCountText(static_cast<double>(r.parameters)).c_str(),
+                  summaryCountText(r.flops).c_str());
     out += buf;
     for (auto b : r.bytes) {
-      std::snprintf(buf, sizeof buf, " %10s", bytesText(static_cast<double>(b)).c_str());
+      std::snprintf(buf, sizeof buf, " %10s", summaryBytesText(static_cast<double>(b)).c_str());
       out += buf;
     }
     out += "\n";

@@ -31,5 +31,8 @@ struct ModelSummary {
 
 ModelSummary summarizeModel(const RunConfig& cfg, const ModelPlan& plan);
 std::string formatModelSummary(const ModelSummary& s);
+// How the table writes its numbers (also the GUI's): "1.5 MiB", "2.35M", "12.3k".
+std::string summaryBytesText(double bytes);
+std::string summaryCountText(double n);
 
 }  // namespace halflab
