@@ -15,6 +15,7 @@ void registerAddOp(OpRegistry&);
 void registerConcatOp(OpRegistry&);
 void registerLayerNormOp(OpRegistry&);
 void registerGeluOp(OpRegistry&);
+void registerEmbeddingOp(OpRegistry&);
 
 const OpRegistry& opRegistry() {
   static const OpRegistry registry = [] {
@@ -30,6 +31,7 @@ const OpRegistry& opRegistry() {
     registerConcatOp(r);
     registerLayerNormOp(r);
     registerGeluOp(r);
+    registerEmbeddingOp(r);
     return r;
   }();
   return registry;

@@ -22,6 +22,7 @@
 #include "engine/record/run_bookkeeper.hpp"
 #include "engine/stats/histogram.hpp"
 #include "engine/train/model_fit.hpp"
+#include "engine/train/text_data.hpp"
 
 namespace halflab {
 
@@ -80,10 +81,13 @@ std::shared_ptr<const DataSplit> loadDataFor(const RunConfig& cfg) {
   auto split = std::make_shared<DataSplit>();
   const auto& d = cfg.dataset;
   const std::uint64_t seed = cfg.training.seed;
-  if (d.isTextKind())
-    throw ConfigError("dataset.kind", "'" + d.kind + "' gives int32 token ids, and no model consumes token "
-                      "inputs yet (every preset, mlp, lenet and cifar-cnn, takes float inputs); "
-                      "inspect the data with: halflab-cli data show");
+  if (d.isTextKind()) {
+    // [N, T] int32 token ids with their lengths; no normalisation, no augmentation.
+    TokenizedSplit text = loadTextFor(cfg);
+    split->train = tokenDataset(std::move(text.train));
+    split->test = tokenDataset(std::move(text.test));
+    return split;
+  }
   if (d.kind == "fashion-mnist" || d.kind == "mnist") {
     *split = loadIdxFolder(cfg.datasetDir(), d.kind);
   } else if (d.kind == "cifar10") {
@@ -262,10 +266,7 @@ void RunLoop::emitHistograms(std::int64_t step) {
   const double grad_scale = scale * cfg_.training.loss_weight;
   const Tensor& out = model_.output();
   Tensor dlogits;
-  if (cfg_.training.loss == "mse")
-    mseOneHot(out, y_, grad_scale, &dlogits, fp32);
-  else
-    softmaxCrossEntropy(out, y_, grad_scale, &dlogits, fp32);
+  computeLoss(cfg_.training.loss, out, y_, grad_scale, &dlogits, fp32);
   model_.backward(dlogits, fp32);
   for (auto* p : params_) emit(p->name, "grad_fp32", p->grad);
   for (std::size_t i = 1; i < ops.size(); ++i)
@@ -296,12 +297,11 @@ EvalRecord RunLoop::evaluate(std::int64_t step, int epoch) {
     const std::int64_t m = std::min(batch, n - start);
     idx.resize(static_cast<std::size_t>(m));
     for (std::int64_t i = 0; i < m; ++i) idx[i] = start + i;
-    gatherBatch(test, idx.data(), m, x, y);
+    gatherBatch(test, idx.data(), m, x, y, &ctx_.lengths);
     ctx_.roundOutput(x);
     const Tensor& out = model_.forward(x, ctx_);
     const RoundingCounts saved = ctx_.grad_counts;
-    const auto res = cfg_.training.loss == "mse" ? mseOneHot(out, y, 1.0, nullptr, ctx_)
-                                                 : softmaxCrossEntropy(out, y, 1.0, nullptr, ctx_);
+    const auto res = computeLoss(cfg_.training.loss, out, y, 1.0, nullptr, ctx_);
     ctx_.grad_counts = saved;
     loss_sum += res.loss * static_cast<double>(m);
     correct += res.correct;
@@ -339,16 +339,14 @@ RunSummary RunLoop::train(RunSummary summary, RunTimer& timer, std::int64_t tota
       ++step;
       std::int64_t m = 0;
       const std::int64_t* idx = sampler.batch(b, &m);
-      gatherBatch(data_.train, idx, m, x_, y_);
-      augmentBatch(x_, augmentation_, tc.seed, step);
+      gatherBatch(data_.train, idx, m, x_, y_, &ctx_.lengths);
+      if (!x_.isTokenIds()) augmentBatch(x_, augmentation_, tc.seed, step);
       ctx_.roundOutput(x_);  // the input is an activation too
       ctx_.grad_counts = {};
 
       const Tensor& out = model_.forward(x_, ctx_);
       const double scale = scaler_.enabled() ? static_cast<double>(scaler_.scale()) : 1.0;
-      const auto res = tc.loss == "mse"
-                           ? mseOneHot(out, y_, scale * loss_weight, &dlogits_, ctx_)
-                           : softmaxCrossEntropy(out, y_, scale * loss_weight, &dlogits_, ctx_);
+      const auto res = computeLoss(tc.loss, out, y_, scale * loss_weight, &dlogits_, ctx_);
       const bool hist_step = tc.histogram_every > 0 &&
                              (step == 1 || step % tc.histogram_every == 0);
       model_.backward(dlogits_, ctx_);
