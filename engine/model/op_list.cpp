@@ -15,6 +15,8 @@ void registerAddOp(OpRegistry&);
 void registerConcatOp(OpRegistry&);
 void registerLayerNormOp(OpRegistry&);
 void registerGeluOp(OpRegistry&);
+void registerGruOp(OpRegistry&);
+void registerLstmOp(OpRegistry&);
 
 const OpRegistry& opRegistry() {
   static const OpRegistry registry = [] {
@@ -30,6 +32,8 @@ const OpRegistry& opRegistry() {
     registerConcatOp(r);
     registerLayerNormOp(r);
     registerGeluOp(r);
+    registerGruOp(r);
+    registerLstmOp(r);
     return r;
   }();
   return registry;
