@@ -17,6 +17,8 @@ void registerLayerNormOp(OpRegistry&);
 void registerGeluOp(OpRegistry&);
 void registerGruOp(OpRegistry&);
 void registerLstmOp(OpRegistry&);
+void registerMeanOverTimeOp(OpRegistry&);
+void registerMaxOverTimeOp(OpRegistry&);
 
 const OpRegistry& opRegistry() {
   static const OpRegistry registry = [] {
@@ -34,6 +36,8 @@ const OpRegistry& opRegistry() {
     registerGeluOp(r);
     registerGruOp(r);
     registerLstmOp(r);
+    registerMeanOverTimeOp(r);
+    registerMaxOverTimeOp(r);
     return r;
   }();
   return registry;

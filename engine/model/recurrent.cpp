@@ -6,6 +6,7 @@
 
 #include "engine/backend/cpu/cpu_ops.hpp"
 #include "engine/model/op_def.hpp"
+#include "engine/model/sequence_lengths.hpp"
 #include "engine/model/shape_inference.hpp"
 
 namespace halflab {
@@ -64,17 +65,7 @@ void Recurrent::forwardNode(const std::vector<const Tensor*>& xs, Tensor& y, Exe
   const Tensor& x = *xs.at(0);
   y.reshapeTo(nodeOutputShape({x.shape}));
   const std::int64_t n = x.dim(0), t = x.dim(1);
-  if (ctx.lengths.empty()) {
-    lengths_.assign(static_cast<std::size_t>(n), static_cast<std::int32_t>(t));
-  } else {
-    if (static_cast<std::int64_t>(ctx.lengths.size()) != n)
-      throw std::invalid_argument(name_ + ": " + std::to_string(ctx.lengths.size()) + " sequence lengths for a batch of " +
-                                  std::to_string(n));
-    for (const auto len : ctx.lengths)
-      if (len < 0 || len > t)
-        throw std::invalid_argument(name_ + ": sequence length " + std::to_string(len) + " outside [0, " + std::to_string(t) + "]");
-    lengths_ = ctx.lengths;
-  }
+  batchLengths(ctx, name_, n, t, lengths_);
   y.zero();  // padded steps output 0
   for (std::size_t d = 0; d < dirs_.size(); ++d) forwardDirection(dirs_[d], d, x, y, ctx);
   y.format = ctx.policy.compute;  // every value written is already in the compute format
