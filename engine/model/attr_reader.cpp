@@ -61,6 +61,17 @@ double AttrReader::number(const std::string& key, double def, double min, double
   return x;
 }
 
+bool AttrReader::boolean(const std::string& key, bool def) {
+  read_.insert(key);
+  if (!attrs_.is_object() || !attrs_.contains(key)) return def;
+  const auto& v = attrs_.at(key);
+  if (!v.is_boolean()) {
+    problem(key, "must be true or false");
+    return def;
+  }
+  return v.get<bool>();
+}
+
 std::string AttrReader::choice(const std::string& key, const std::string& def,
                                const std::vector<std::string>& options) {
   read_.insert(key);

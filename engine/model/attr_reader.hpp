@@ -29,6 +29,8 @@ class AttrReader {
                        std::int64_t max);
   // A number in [min, max] (or [min, max) when max_open).
   double number(const std::string& key, double def, double min, double max, bool max_open = false);
+  // A JSON boolean.
+  bool boolean(const std::string& key, bool def);
   // One of `options`.
   std::string choice(const std::string& key, const std::string& def, const std::vector<std::string>& options);
   // Attributes present but never read, i.e. not attributes of this op.

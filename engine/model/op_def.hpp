@@ -46,6 +46,7 @@ struct OpBuffer {
 struct OpExample {
   nlohmann::json attrs;
   std::vector<Shape> inputs;
+  std::vector<std::int32_t> lengths;  // ExecContext::lengths for sequence ops (empty: all steps)
 };
 
 // Input and output shapes carry a batch dimension of 1.

@@ -16,6 +16,10 @@ void registerConcatOp(OpRegistry&);
 void registerLayerNormOp(OpRegistry&);
 void registerGeluOp(OpRegistry&);
 void registerEmbeddingOp(OpRegistry&);
+void registerGruOp(OpRegistry&);
+void registerLstmOp(OpRegistry&);
+void registerMeanOverTimeOp(OpRegistry&);
+void registerMaxOverTimeOp(OpRegistry&);
 
 const OpRegistry& opRegistry() {
   static const OpRegistry registry = [] {
@@ -32,6 +36,10 @@ const OpRegistry& opRegistry() {
     registerLayerNormOp(r);
     registerGeluOp(r);
     registerEmbeddingOp(r);
+    registerGruOp(r);
+    registerLstmOp(r);
+    registerMeanOverTimeOp(r);
+    registerMaxOverTimeOp(r);
     return r;
   }();
   return registry;

@@ -120,6 +120,7 @@ class TestOpRegistry : public QObject {
     Built b = build(def, ex, rng);
     std::vector<Tensor> xs = inputsFor(def, ex, rng);
     ExecContext ctx = contextFor(PrecisionMode::FP32);
+    ctx.lengths = ex.lengths;
     Tensor y;
     b.op->forwardNode(pointers(xs), y, ctx);
     QCOMPARE(y.shape, b.out);
@@ -169,6 +170,7 @@ class TestOpRegistry : public QObject {
     std::mt19937_64 rng(29 + static_cast<unsigned>(example));
     Built b = build(def, ex, rng);
     ExecContext ctx = contextFor(*parsePrecisionMode(mode.toStdString()));
+    ctx.lengths = ex.lengths;
     const Format f = ctx.policy.compute;
     // What the graph hands an op in this mode: low-format inputs and working weights
     // (fp32 where the op keeps its parameters fp32).
