@@ -81,9 +81,12 @@ LossResult bceWithLogits(const Tensor& logits, const std::vector<std::int32_t>& 
     total += static_cast<double>(std::max(x, 0.0f) - x * y + std::log1p(std::exp(-std::fabs(x))));
     if ((x > 0.0f) == (y > 0.5f)) ++r.correct;
     if (dlogits) {
-      // sigmoid, written so that neither branch overflows
-      const float s = x >= 0 ? 1.0f / (1.0f + std::exp(-x)) : std::exp(x) / (1.0f + std::exp(x));
-      dlogits->ptr()[i] = (s - y) * g;
+      // sigmoid(x) - y without overflow (exp of -|x| only) and without cancellation:
+      // for y = 1 it is -(1 - sigmoid(x)), computed as such.
+      const float e = std::exp(-std::fabs(x));
+      const float hi = 1.0f / (1.0f + e), lo = e / (1.0f + e);  // sigmoid(|x|), sigmoid(-|x|)
+      const float s = x >= 0 ? hi : lo, one_minus_s = x >= 0 ? lo : hi;
+      dlogits->ptr()[i] = (y > 0.5f ? -one_minus_s : s) * g;
     }
   }
   r.loss = total / static_cast<double>(n);
