@@ -175,6 +175,8 @@ class RunLoop : public StepBackend {
                  bool histogram) override;
   bool stopped() const override { return stopped_; }
   EvalRecord evaluate(std::int64_t step, int epoch) override;
+  // A Warning event at step 0 (e.g. why device auto did not use the GPU).
+  void setStartNote(std::string note) { start_note_ = std::move(note); }
 
  private:
   void prepareParameters();
@@ -201,6 +203,7 @@ class RunLoop : public StepBackend {
   RunBookkeeper* book_ = nullptr;  // during train()
   std::int64_t total_steps_ = 0, applied_ = 0;
   bool stopped_ = false;
+  std::string start_note_;
   const Format store_format_ = policy_.master_weights ? Format::FP32 : policy_.compute;
   ImageAugmentation augmentation_{cfg_.dataset.augment_flip, cfg_.dataset.augment_crop_pad};
 };
@@ -381,6 +384,7 @@ RunSummary RunLoop::train(RunSummary summary, RunTimer& timer, std::int64_t tota
   total_steps_ = total_steps;
   RunBookkeeper book(obs_, timer, bookkeepingRulesFor(cfg_), summary);
   book_ = &book;
+  if (!start_note_.empty()) book.emitEvent(0, EventKind::Warning, 0, start_note_);
   runTrainingLoop(cfg_, data_.train, book, cancel_, paused_, total_steps, steps_per_epoch, *this);
   book.finishTraining();
   book_ = nullptr;
@@ -447,11 +451,22 @@ RunSummary Trainer::run(RunObserver& observer) {
                                          " (use cpu, or auto to fall back to the CPU)");
     }
   }
+  // device auto with a GPU that cannot take this run: the CPU trains it, and the run says why.
+  std::string fallback_note;
+  if (cfg_.training.device == "auto" && !queryDevices().gpus.empty()) {
+#if HALFLAB_WITH_CUDA
+    const std::string problem = augments ? "augmentation runs in the CPU loop only" : cudaBackendProblem(cfg_);
+#else
+    const std::string problem = queryDevices().problem;
+#endif
+    if (!problem.empty()) fallback_note = "device auto: training on the CPU, because " + problem;
+  }
   try {
     prepare();
     steps_per_epoch = (data_->train.count() + cfg_.training.batch_size - 1) / cfg_.training.batch_size;
     total_steps = plannedSteps(cfg_.training, steps_per_epoch);
     loop = std::make_unique<RunLoop>(cfg_, *data_, observer, cancel_, paused_);
+    loop->setStartNote(fallback_note);
     info.parameter_count = loop->parameterCount();
   } catch (const std::exception& e) {
     observer.onRunStarted(info);

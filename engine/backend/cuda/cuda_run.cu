@@ -511,6 +511,11 @@ std::string cudaBackendProblem(const RunConfig& cfg) {
   if (g.cc_major < 8)
     return "GPU " + g.name + " has compute capability " + std::to_string(g.cc_major) + "." +
            std::to_string(g.cc_minor) + "; the CUDA backend needs 8.0 or newer (A100, H100, RTX 30xx and later)";
+  if (cfg.dataset.isTextKind())
+    return "text sets (int32 token inputs) run on the CPU backend only for now";
+  if (cfg.model.preset != "layers" && cfg.model.preset != "mlp" && cfg.model.preset != "lenet" &&
+      cfg.model.preset != "cifar-cnn")
+    return "model.preset '" + cfg.model.preset + "' runs on the CPU backend only for now (the CUDA backend builds mlp, lenet and cifar-cnn)";
   if (cfg.model.preset == "layers")
     return "model.layers models run on the CPU backend only for now (the CUDA backend builds the presets)";
   if (cfg.model.preset != "mlp" && !cuda::cudnnAvailable())
