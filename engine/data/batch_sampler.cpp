@@ -50,26 +50,34 @@ Shape sampleShape(const Dataset& d) {
 }
 
 void gatherBatch(const Dataset& d, const std::int64_t* idx, std::int64_t n, Tensor& x,
-                 std::vector<std::int32_t>& y) {
+                 std::vector<std::int32_t>& y, std::vector<std::int32_t>* lengths) {
   const std::int64_t count = d.count();
   const std::int64_t sample = d.sampleSize();
   Shape shape = sampleShape(d);
   if (count > 0 && (shapeSize(shape) != sample || static_cast<std::int64_t>(d.labels.size()) < count))
-    throw std::invalid_argument("gatherBatch: " + d.name + " holds " + std::to_string(d.inputs.data.size()) +
+    throw std::invalid_argument("gatherBatch: " + d.name + " holds " + std::to_string(d.inputs.size()) +
                                 " values and " + std::to_string(d.labels.size()) + " labels for shape " +
                                 shapeToString(d.inputs.shape));
   shape.insert(shape.begin(), n);
+  const bool tokens = d.inputs.isTokenIds();
+  if (tokens != x.isTokenIds()) x = tokens ? Tensor::tokenIds({0}) : Tensor();
   x.reshapeTo(shape);
   y.resize(static_cast<std::size_t>(n));
-  const float* src = d.inputs.ptr();
-  float* dst = x.ptr();
+  if (lengths) lengths->clear();
+  const bool with_lengths = lengths && !d.lengths.empty();
+  if (with_lengths) lengths->resize(static_cast<std::size_t>(n));
   for (std::int64_t k = 0; k < n; ++k) {
     const std::int64_t i = idx[k];
     if (i < 0 || i >= count)
       throw std::out_of_range("gatherBatch: index " + std::to_string(i) + " outside " + d.name +
                               " (" + std::to_string(count) + " samples)");
-    std::memcpy(dst + k * sample, src + i * sample, static_cast<std::size_t>(sample) * sizeof(float));
+    if (tokens)
+      std::memcpy(x.ids.data() + k * sample, d.inputs.ids.data() + i * sample,
+                  static_cast<std::size_t>(sample) * sizeof(std::int32_t));
+    else
+      std::memcpy(x.ptr() + k * sample, d.inputs.ptr() + i * sample, static_cast<std::size_t>(sample) * sizeof(float));
     y[static_cast<std::size_t>(k)] = d.labels[static_cast<std::size_t>(i)];
+    if (with_lengths) (*lengths)[static_cast<std::size_t>(k)] = d.lengths[static_cast<std::size_t>(i)];
   }
 }
 

@@ -18,7 +18,8 @@ class DataError : public std::runtime_error {
 
 struct Dataset {
   std::string name;
-  Tensor inputs;                  // [N, C, H, W] or [N, D]
+  Tensor inputs;                  // [N, C, H, W] or [N, D] floats; [N, T] int32 token ids (text)
+  std::vector<std::int32_t> lengths;  // token sets: real tokens per sample (<= T); empty otherwise
   std::vector<std::int32_t> labels;
   int num_classes = 0;
   std::int64_t count() const { return inputs.shape.empty() ? 0 : inputs.shape[0]; }
@@ -60,8 +61,9 @@ class BatchSampler {
 // The shape of one sample (inputs.shape without the leading N).
 Shape sampleShape(const Dataset& d);
 
-// Copies the chosen samples into x ([n, ...sample shape]) and y.
+// Copies the chosen samples into x ([n, ...sample shape], floats or token ids as the set
+// holds them) and y; for token sets also their lengths (cleared otherwise).
 void gatherBatch(const Dataset& d, const std::int64_t* idx, std::int64_t n, Tensor& x,
-                 std::vector<std::int32_t>& y);
+                 std::vector<std::int32_t>& y, std::vector<std::int32_t>* lengths = nullptr);
 
 }  // namespace halflab

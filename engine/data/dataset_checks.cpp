@@ -15,9 +15,12 @@ void requireInputsMatchShape(const Dataset& d) {
   } catch (const ShapeError& e) {
     throw DataError(d.name + ": " + e.what());
   }
-  if (static_cast<std::uint64_t>(elements) != d.inputs.data.size())
+  if (elements != d.inputs.size())
     throw DataError(d.name + ": shape " + shapeToString(s) + " needs " + std::to_string(elements) +
-                    " values but " + std::to_string(d.inputs.data.size()) + " were loaded");
+                    " values but " + std::to_string(d.inputs.size()) + " were loaded");
+  if (!d.lengths.empty() && static_cast<std::int64_t>(d.lengths.size()) != s[0])
+    throw DataError(d.name + ": " + std::to_string(s[0]) + " samples but " + std::to_string(d.lengths.size()) +
+                    " sequence lengths");
 }
 
 void requireWellFormed(const Dataset& d) {

@@ -77,9 +77,10 @@ void truncateDataset(Dataset& d, std::int64_t limit) {
   requireInputsMatchShape(d);
   if (limit == 0 || limit >= d.count()) return;
   const std::int64_t sample = d.sampleSize();
-  d.inputs.shape[0] = limit;
-  d.inputs.data.resize(static_cast<std::size_t>(limit * sample));
+  d.inputs.reshapeTo([&] { Shape s = d.inputs.shape; s[0] = limit; return s; }());
   d.inputs.data.shrink_to_fit();
+  d.inputs.ids.shrink_to_fit();
+  if (!d.lengths.empty()) d.lengths.resize(static_cast<std::size_t>(limit));
   d.labels.resize(static_cast<std::size_t>(limit));
   d.labels.shrink_to_fit();
 }

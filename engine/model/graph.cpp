@@ -23,6 +23,8 @@ const Tensor& Graph::forward(const Tensor& x, ExecContext& ctx) {
   acts_.resize(ops_.size() + 1);
   acts_[0].shape = x.shape;
   acts_[0].data.assign(x.data.begin(), x.data.end());
+  acts_[0].ids.assign(x.ids.begin(), x.ids.end());  // token ids: copied, never rounded
+  acts_[0].dtype = x.dtype;
   acts_[0].format = x.format;
   for (std::size_t i = 0; i < ops_.size(); ++i) {
     x_.clear();

@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <cmath>
+#include <stdexcept>
 
 namespace halflab {
 
@@ -63,5 +64,49 @@ LossResult mseOneHot(const Tensor& outputs, const std::vector<std::int32_t>& lab
   if (doutputs) ctx.roundGradient(*doutputs);
   return r;
 }
+
+LossResult bceWithLogits(const Tensor& logits, const std::vector<std::int32_t>& labels, double grad_scale,
+                         Tensor* dlogits, ExecContext& ctx) {
+  const std::int64_t n = logits.dim(0);
+  if (logits.size() != n)
+    throw std::invalid_argument("bce-with-logits needs one output per sample, the model gives " +
+                                std::to_string(n ? logits.size() / n : 0));
+  LossResult r;
+  if (dlogits) dlogits->reshapeTo(logits.shape);
+  const float g = static_cast<float>(grad_scale / static_cast<double>(n));
+  double total = 0;
+  for (std::int64_t i = 0; i < n; ++i) {
+    const float x = logits.ptr()[i];
+    const float y = labels[static_cast<std::size_t>(i)] != 0 ? 1.0f : 0.0f;
+    total += static_cast<double>(std::max(x, 0.0f) - x * y + std::log1p(std::exp(-std::fabs(x))));
+    if ((x > 0.0f) == (y > 0.5f)) ++r.correct;
+    if (dlogits) {
+      // sigmoid(x) - y without overflow (exp of -|x| only) and without cancellation:
+      // for y = 1 it is -(1 - sigmoid(x)), computed as such.
+      const float e = std::exp(-std::fabs(x));
+      const float hi = 1.0f / (1.0f + e), lo = e / (1.0f + e);  // sigmoid(|x|), sigmoid(-|x|)
+      const float s = x >= 0 ? hi : lo, one_minus_s = x >= 0 ? lo : hi;
+      dlogits->ptr()[i] = (y > 0.5f ? -one_minus_s : s) * g;
+    }
+  }
+  r.loss = total / static_cast<double>(n);
+  if (dlogits) ctx.roundGradient(*dlogits);
+  return r;
+}
+
+const std::vector<std::string>& lossNames() {
+  static const std::vector<std::string> names{"cross-entropy", "mse", "bce-with-logits"};
+  return names;
+}
+
+LossResult computeLoss(const std::string& name, const Tensor& outputs, const std::vector<std::int32_t>& labels,
+                       double grad_scale, Tensor* doutputs, ExecContext& ctx) {
+  if (name == "cross-entropy") return softmaxCrossEntropy(outputs, labels, grad_scale, doutputs, ctx);
+  if (name == "mse") return mseOneHot(outputs, labels, grad_scale, doutputs, ctx);
+  if (name == "bce-with-logits") return bceWithLogits(outputs, labels, grad_scale, doutputs, ctx);
+  throw std::invalid_argument("unknown loss '" + name + "'");
+}
+
+int lossOutputs(const std::string& name, int num_classes) { return name == "bce-with-logits" ? 1 : num_classes; }
 
 }  // namespace halflab

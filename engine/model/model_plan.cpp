@@ -14,9 +14,11 @@ std::int64_t ModelPlan::parameterCount() const {
   return n;
 }
 
-ModelPlan planNodes(const std::vector<NodeSpec>& nodes, const Shape& sample_shape, const ShapeErrorHint& explain) {
+ModelPlan planNodes(const std::vector<NodeSpec>& nodes, const Shape& sample_shape, const ShapeErrorHint& explain,
+                    DType input_dtype) {
   ModelPlan plan;
   plan.sample = sample_shape;
+  plan.input_dtype = input_dtype;
   if (sample_shape.empty()) throw std::invalid_argument("model: samples have no shape");
   shapeSize(sample_shape);
   Shape first = sample_shape;
@@ -48,6 +50,17 @@ ModelPlan planNodes(const std::vector<NodeSpec>& nodes, const Shape& sample_shap
                                   ", got " + std::to_string(count));
     for (int v : l.inputs) l.ins.push_back(values[static_cast<std::size_t>(v)]);
     l.in = l.ins.front();
+    // Token ids are int32 and carry no gradient: only an op made for them (embedding) reads them.
+    const bool tokens_in = input_dtype == DType::I32 && l.inputs.front() == 0;
+    for (std::size_t k = 0; k < l.inputs.size(); ++k)
+      if (input_dtype == DType::I32 && l.inputs[k] == 0 && !(k == 0 && l.def->token_input))
+        throw ShapeInferenceError(n.name + ": " + n.op + " cannot read the token ids of a text set (int32); "
+                                  "start the model with an embedding");
+    if (l.def->token_input && !tokens_in)
+      throw ShapeInferenceError(n.name + ": " + n.op + " reads token ids, but its input " +
+                                (l.inputs.front() == 0 ? std::string("(the model input) holds floats")
+                                                       : "'" + nodes[static_cast<std::size_t>(l.inputs.front() - 1)].name +
+                                                             "' holds floats"));
     try {
       l.out = l.def->output_shape(n, l.ins);
       if (l.def->parameters) l.parameters = l.def->parameters(n, l.ins);
@@ -64,18 +77,18 @@ ModelPlan planNodes(const std::vector<NodeSpec>& nodes, const Shape& sample_shap
   return plan;
 }
 
-ModelPlan planModel(const ModelConfig& cfg, const Shape& sample_shape, int num_classes) {
+ModelPlan planModel(const ModelConfig& cfg, const Shape& sample_shape, int num_classes, DType input_dtype) {
   if (num_classes < 1)
     throw std::invalid_argument("model: the dataset has " + std::to_string(num_classes) + " classes");
   if (sample_shape.empty()) throw std::invalid_argument("model: samples have no shape");
   shapeSize(sample_shape);
   if (!cfg.layers.empty()) {
-    ModelPlan plan = planNodes(cfg.layers, sample_shape);
+    ModelPlan plan = planNodes(cfg.layers, sample_shape, {}, input_dtype);
     plan.preset = cfg.preset;
     if (plan.output() != Shape{1, num_classes})
       throw ShapeInferenceError("model.layers: the last layer (" + plan.layers.back().name + ") outputs " +
                                 shapeToString(plan.output()) + " per sample; the loss needs [1x" +
-                                std::to_string(num_classes) + "] (one value per class)");
+                                std::to_string(num_classes) + "]" + (num_classes == 1 ? " (one logit)" : " (one value per class)"));
     return plan;
   }
   const PresetModel preset = presetModel(cfg, sample_shape, num_classes);
@@ -89,7 +102,7 @@ ModelPlan planModel(const ModelConfig& cfg, const Shape& sample_shape, int num_c
            "; " + std::to_string(sample_shape[1]) + "x" + std::to_string(sample_shape[2]) + " images allow " +
            (i == 0 ? std::string("none") : "at most " + std::to_string(i)) + ")";
   };
-  ModelPlan plan = planNodes(preset.nodes, sample_shape, explain);
+  ModelPlan plan = planNodes(preset.nodes, sample_shape, explain, input_dtype);
   plan.preset = cfg.preset;
   return plan;
 }

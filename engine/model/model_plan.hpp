@@ -29,6 +29,7 @@ struct LayerSpec {
 struct ModelPlan {
   std::string preset;            // "" for a model given as model.layers
   Shape sample;                  // one sample's shape, without the batch dimension
+  DType input_dtype = DType::F32;  // I32: the model input is token ids
   std::vector<LayerSpec> layers;
   Shape output() const { return layers.empty() ? Shape{} : layers.back().out; }
   std::int64_t parameterCount() const;
@@ -39,13 +40,16 @@ struct ModelPlan {
 // (`explain` may extend its message) and std::invalid_argument for an unknown op, a
 // duplicate name or an unknown input.
 using ShapeErrorHint = std::function<std::string(std::size_t node, const std::string& message)>;
+// input_dtype I32: the input is token ids, which only ops with OpDef::token_input read.
 ModelPlan planNodes(const std::vector<NodeSpec>& nodes, const Shape& sample_shape,
-                    const ShapeErrorHint& explain = {});
+                    const ShapeErrorHint& explain = {}, DType input_dtype = DType::F32);
 
 // sample_shape: {C, H, W} for images, {D} for vectors. Throws ShapeInferenceError naming
 // the layer when the data does not fit the architecture, e.g. "pool6: a 2x2 window with
 // stride 2 does not fit a 1x1 input (cifar-cnn has 6 pooling stages; 32x32 images allow
 // at most 5)", and std::invalid_argument for an unknown preset or activation.
-ModelPlan planModel(const ModelConfig& cfg, const Shape& sample_shape, int num_classes);
+// num_outputs: values per sample the loss needs (the class count, 1 for bce-with-logits).
+ModelPlan planModel(const ModelConfig& cfg, const Shape& sample_shape, int num_outputs,
+                    DType input_dtype = DType::F32);
 
 }  // namespace halflab

@@ -65,6 +65,9 @@ struct OpDef {
   std::function<double(const NodeSpec&, const std::vector<Shape>&, const Shape&)> flops;
   std::vector<OpExample> examples;
   bool gemm = false;  // reads its inputs as GEMM/convolution operands (TF32 copies in tf32 mode)
+  // Reads int32 token ids as its (first) input: the model input of a text set. The
+  // registry tests then feed it ids below the attribute `vocab`.
+  bool token_input = false;
   // The CPU implementation; params are initialised, in the order parameters() declares.
   std::function<std::unique_ptr<Op>(const NodeSpec&, const std::vector<Shape>&, std::vector<Parameter>)> make_cpu;
 };

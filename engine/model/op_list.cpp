@@ -15,6 +15,7 @@ void registerAddOp(OpRegistry&);
 void registerConcatOp(OpRegistry&);
 void registerLayerNormOp(OpRegistry&);
 void registerGeluOp(OpRegistry&);
+void registerEmbeddingOp(OpRegistry&);
 void registerGruOp(OpRegistry&);
 void registerLstmOp(OpRegistry&);
 void registerMeanOverTimeOp(OpRegistry&);
@@ -34,6 +35,7 @@ const OpRegistry& opRegistry() {
     registerConcatOp(r);
     registerLayerNormOp(r);
     registerGeluOp(r);
+    registerEmbeddingOp(r);
     registerGruOp(r);
     registerLstmOp(r);
     registerMeanOverTimeOp(r);

@@ -32,16 +32,33 @@ inline std::int64_t shapeSize(const Shape& s) {
   return n;
 }
 
+// What a tensor's elements are: fp32 numbers (`data`) or int32 token ids (`ids`), which
+// are never rounded (a vocabulary of 20,000 words is past what fp16 holds exactly).
+enum class DType { F32, I32 };
+
 struct Tensor {
   Shape shape;
   std::vector<float> data;
   Format format = Format::FP32;
+  DType dtype = DType::F32;
+  std::vector<std::int32_t> ids;  // the elements when dtype == I32 (`data` is then empty)
 
   Tensor() = default;
   explicit Tensor(Shape s, float fill = 0.0f, Format f = Format::FP32)
       : shape(std::move(s)), data(static_cast<std::size_t>(shapeSize(shape)), fill), format(f) {}
 
-  std::int64_t size() const { return static_cast<std::int64_t>(data.size()); }
+  // An int32 tensor of the given shape, filled with `fill`.
+  static Tensor tokenIds(Shape s, std::int32_t fill = 0) {
+    Tensor t;
+    t.dtype = DType::I32;
+    t.ids.assign(static_cast<std::size_t>(shapeSize(s)), fill);
+    t.shape = std::move(s);
+    return t;
+  }
+  bool isTokenIds() const { return dtype == DType::I32; }
+  std::int64_t size() const {
+    return static_cast<std::int64_t>(dtype == DType::I32 ? ids.size() : data.size());
+  }
   std::int64_t dim(std::size_t i) const { return shape.at(i); }
   float* ptr() { return data.data(); }
   const float* ptr() const { return data.data(); }
@@ -49,7 +66,8 @@ struct Tensor {
   void reshapeTo(const Shape& s) {
     const std::int64_t n = shapeSize(s);
     shape = s;
-    data.resize(static_cast<std::size_t>(n));
+    if (dtype == DType::I32) ids.resize(static_cast<std::size_t>(n));
+    else data.resize(static_cast<std::size_t>(n));
   }
   void zero() { std::fill(data.begin(), data.end(), 0.0f); }
 };

@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <stdexcept>
 
+#include "engine/model/loss.hpp"
 #include "engine/tensor/memory_budget.hpp"
 
 namespace halflab {
@@ -27,7 +28,22 @@ int optimizerStates(const OptimizerConfig& o) {
 
 ModelPlan planModelFor(const RunConfig& cfg, const Shape& sample_shape, int num_classes) {
   try {
-    return planModel(cfg.model, sample_shape, num_classes);
+    const int outputs = lossOutputs(cfg.training.loss, num_classes);
+    if (cfg.training.loss == "bce-with-logits" && num_classes != 2)
+      throw ConfigError("training.loss", "bce-with-logits needs a two-class set; " + cfg.dataset.kind + " has " +
+                                             std::to_string(num_classes) + " classes");
+    ModelPlan plan = planModel(cfg.model, sample_shape, outputs, cfg.dataset.isTextKind() ? DType::I32 : DType::F32);
+    if (cfg.dataset.isTextKind()) {
+      // Token ids run up to vocab_size + 1 (0 is padding, 1 unknown words): a table that
+      // stops short would fail on the first rare word, so say it before training starts.
+      const std::int64_t ids = cfg.dataset.vocab_size + 2;
+      for (const auto& l : plan.layers)
+        if (l.def->token_input && l.node.attrs.value("vocab", std::int64_t{0}) < ids)
+          throw ConfigError("model", l.name + ": vocab " + std::to_string(l.node.attrs.value("vocab", std::int64_t{0})) +
+                                         " is too small for the data's " + std::to_string(ids) + " token ids (dataset.vocab_size " +
+                                         std::to_string(cfg.dataset.vocab_size) + " words, plus padding 0 and unknown 1)");
+    }
+    return plan;
   } catch (const ShapeInferenceError& e) {
     throw ConfigError("model", e.what());
   } catch (const ShapeError& e) {

@@ -1,5 +1,6 @@
 #include "engine/train/run_config.hpp"
 
+#include <algorithm>
 #include <cmath>
 #include <limits>
 #include <filesystem>
@@ -12,6 +13,7 @@
 #include "engine/json/bounded_json.hpp"
 #include "engine/model/activation.hpp"
 #include "engine/model/layer_list.hpp"
+#include "engine/model/loss.hpp"
 #include "engine/model/presets.hpp"
 
 namespace halflab {
@@ -427,8 +429,8 @@ std::vector<ConfigIssue> RunConfig::validate() const {
        "must be between 0 and 1000000000 (0 = epochs decide; otherwise exactly this many steps)");
   need(training.eval_every >= 0, "training.eval_every", "must be >= 0 (0 = once per epoch)");
   need(training.histogram_every >= 0, "training.histogram_every", "must be >= 0 (0 = never)");
-  need(training.loss == "cross-entropy" || training.loss == "mse", "training.loss",
-       "unknown loss '" + cutForMessage(training.loss) + "' (expected cross-entropy or mse)");
+  need(std::find(lossNames().begin(), lossNames().end(), training.loss) != lossNames().end(), "training.loss",
+       "unknown loss '" + cutForMessage(training.loss) + "' (expected cross-entropy, mse or bce-with-logits)");
   need(training.loss_weight > 0 && std::isfinite(training.loss_weight), "training.loss_weight", "must be > 0");
   need(training.clip_grad_norm >= 0, "training.clip_grad_norm", "must be >= 0 (0 = off)");
   need(training.device == "cpu" || training.device == "cuda" || training.device == "auto",

@@ -37,4 +37,17 @@ TokenizedSplit loadTextFor(const RunConfig& cfg, TextLoadInfo* info) {
   return split;
 }
 
+Dataset tokenDataset(TokenizedSet&& s) {
+  Dataset d;
+  d.name = s.name;
+  d.inputs.dtype = DType::I32;
+  d.inputs.shape = {s.count(), s.max_len};
+  d.inputs.ids = std::move(s.ids);
+  d.lengths = std::move(s.lengths);
+  d.labels = std::move(s.labels);
+  d.num_classes = s.num_classes;
+  requireWellFormed(d);
+  return d;
+}
+
 }  // namespace halflab

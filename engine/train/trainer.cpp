@@ -22,6 +22,8 @@
 #include "engine/record/run_bookkeeper.hpp"
 #include "engine/stats/histogram.hpp"
 #include "engine/train/model_fit.hpp"
+#include "engine/train/text_data.hpp"
+#include "engine/train/training_loop.hpp"
 
 namespace halflab {
 
@@ -80,10 +82,13 @@ std::shared_ptr<const DataSplit> loadDataFor(const RunConfig& cfg) {
   auto split = std::make_shared<DataSplit>();
   const auto& d = cfg.dataset;
   const std::uint64_t seed = cfg.training.seed;
-  if (d.isTextKind())
-    throw ConfigError("dataset.kind", "'" + d.kind + "' gives int32 token ids, and no model consumes token "
-                      "inputs yet (every preset, mlp, lenet and cifar-cnn, takes float inputs); "
-                      "inspect the data with: halflab-cli data show");
+  if (d.isTextKind()) {
+    // [N, T] int32 token ids with their lengths; no normalisation, no augmentation.
+    TokenizedSplit text = loadTextFor(cfg);
+    split->train = tokenDataset(std::move(text.train));
+    split->test = tokenDataset(std::move(text.test));
+    return split;
+  }
   if (d.kind == "fashion-mnist" || d.kind == "mnist") {
     *split = loadIdxFolder(cfg.datasetDir(), d.kind);
   } else if (d.kind == "cifar10") {
@@ -141,7 +146,7 @@ namespace {
 
 // Everything one run needs while it trains; split out of Trainer::run to keep each piece
 // readable.
-class RunLoop {
+class RunLoop : public StepBackend {
  public:
   RunLoop(const RunConfig& cfg, const DataSplit& data, RunObserver& obs,
           std::atomic<bool>& cancel, std::atomic<bool>& paused)
@@ -165,11 +170,18 @@ class RunLoop {
   RunSummary train(RunSummary summary, RunTimer& timer, std::int64_t total_steps,
                    std::int64_t steps_per_epoch);
 
+  // StepBackend: each step runs to completion here.
+  void trainStep(std::int64_t step, int epoch, std::int64_t b, const std::int64_t* idx, std::int64_t n,
+                 bool histogram) override;
+  bool stopped() const override { return stopped_; }
+  EvalRecord evaluate(std::int64_t step, int epoch) override;
+  // A Warning event at step 0 (e.g. why device auto did not use the GPU).
+  void setStartNote(std::string note) { start_note_ = std::move(note); }
+
  private:
   void prepareParameters();
   void refreshWorkingCopies();
   void emitHistograms(std::int64_t step);
-  EvalRecord evaluate(std::int64_t step, int epoch);
   std::int64_t memoryBytes() const;
 
   const RunConfig& cfg_;
@@ -188,6 +200,11 @@ class RunLoop {
   Tensor x_, dlogits_;
   std::vector<std::int32_t> y_;
   const RunTimer* timer_ = nullptr;
+  RunBookkeeper* book_ = nullptr;  // during train()
+  std::int64_t total_steps_ = 0, applied_ = 0;
+  bool stopped_ = false;
+  std::string start_note_;
+  const Format store_format_ = policy_.master_weights ? Format::FP32 : policy_.compute;
   ImageAugmentation augmentation_{cfg_.dataset.augment_flip, cfg_.dataset.augment_crop_pad};
 };
 
@@ -262,10 +279,7 @@ void RunLoop::emitHistograms(std::int64_t step) {
   const double grad_scale = scale * cfg_.training.loss_weight;
   const Tensor& out = model_.output();
   Tensor dlogits;
-  if (cfg_.training.loss == "mse")
-    mseOneHot(out, y_, grad_scale, &dlogits, fp32);
-  else
-    softmaxCrossEntropy(out, y_, grad_scale, &dlogits, fp32);
+  computeLoss(cfg_.training.loss, out, y_, grad_scale, &dlogits, fp32);
   model_.backward(dlogits, fp32);
   for (auto* p : params_) emit(p->name, "grad_fp32", p->grad);
   for (std::size_t i = 1; i < ops.size(); ++i)
@@ -285,7 +299,7 @@ EvalRecord RunLoop::evaluate(std::int64_t step, int epoch) {
   r.epoch = epoch;
   const Dataset& test = data_.test;
   const std::int64_t n = test.count();
-  const std::int64_t batch = std::max<std::int64_t>(cfg_.training.batch_size, 500);
+  const std::int64_t batch = evaluationBatchSize(cfg_);
   ctx_.training = false;
   double loss_sum = 0;
   std::int64_t correct = 0;
@@ -296,12 +310,11 @@ EvalRecord RunLoop::evaluate(std::int64_t step, int epoch) {
     const std::int64_t m = std::min(batch, n - start);
     idx.resize(static_cast<std::size_t>(m));
     for (std::int64_t i = 0; i < m; ++i) idx[i] = start + i;
-    gatherBatch(test, idx.data(), m, x, y);
+    gatherBatch(test, idx.data(), m, x, y, &ctx_.lengths);
     ctx_.roundOutput(x);
     const Tensor& out = model_.forward(x, ctx_);
     const RoundingCounts saved = ctx_.grad_counts;
-    const auto res = cfg_.training.loss == "mse" ? mseOneHot(out, y, 1.0, nullptr, ctx_)
-                                                 : softmaxCrossEntropy(out, y, 1.0, nullptr, ctx_);
+    const auto res = computeLoss(cfg_.training.loss, out, y, 1.0, nullptr, ctx_);
     ctx_.grad_counts = saved;
     loss_sum += res.loss * static_cast<double>(m);
     correct += res.correct;
@@ -313,93 +326,68 @@ EvalRecord RunLoop::evaluate(std::int64_t step, int epoch) {
   return r;
 }
 
+void RunLoop::trainStep(std::int64_t step, int epoch, std::int64_t, const std::int64_t* idx, std::int64_t m,
+                        bool hist_step) {
+  const auto& tc = cfg_.training;
+  const auto ts = Clock::now();
+  gatherBatch(data_.train, idx, m, x_, y_, &ctx_.lengths);
+  if (!x_.isTokenIds()) augmentBatch(x_, augmentation_, tc.seed, step);
+  ctx_.roundOutput(x_);  // the input is an activation too
+  ctx_.grad_counts = {};
+
+  const Tensor& out = model_.forward(x_, ctx_);
+  const double scale = scaler_.enabled() ? static_cast<double>(scaler_.scale()) : 1.0;
+  const auto res = computeLoss(tc.loss, out, y_, scale * tc.loss_weight, &dlogits_, ctx_);
+  model_.backward(dlogits_, ctx_);
+  if (hist_step) emitHistograms(step);
+
+  const float inv = scaler_.enabled() ? scaler_.inverseScale() : 1.0f;
+  const UnscaleResult unscaled = unscaleCheckAndNorm(params_, inv);
+  StepRecord rec;
+  rec.step = step;
+  rec.epoch = epoch;
+  rec.loss = res.loss;
+  const ScalerStep st = scaler_.update(unscaled.found_inf);
+  rec.scale_before = st.scale_before;
+  rec.scale_after = st.scale_after;
+  rec.found_inf = st.found_inf;
+  rec.skipped = st.skipped;
+  rec.growth_tracker = st.growth_tracker;
+  rec.hysteresis = st.hysteresis;
+  rec.grad_norm = unscaled.norm;
+  rec.zero_weight_grads = unscaled.zeros;
+  rec.weight_grad_elements = unscaled.elements;
+  rec.grad_elements = ctx_.grad_counts.total;
+  rec.underflow = ctx_.grad_counts.underflow;
+  rec.subnormal = ctx_.grad_counts.subnormal;
+  rec.overflow = ctx_.grad_counts.overflow;
+  rec.lr = learningRateAt(cfg_.schedule, cfg_.lr, applied_, total_steps_);
+  if (!st.skipped) {
+    if (tc.clip_grad_norm > 0 && rec.grad_norm > tc.clip_grad_norm) {
+      const float f = static_cast<float>(tc.clip_grad_norm / (rec.grad_norm + 1e-6));
+      for (auto* p : params_)
+        for (auto& g : p->grad.data) g *= f;
+    }
+    const UpdateCounts uc = optimizer_->step(optim_params_, rec.lr, store_format_);
+    rec.updated_elements = uc.updated;
+    rec.stalled_updates = uc.stalled;
+    refreshWorkingCopies();
+    ++applied_;
+  }
+  rec.step_time_ms = msSince(ts);
+  if (!book_->finishStep(rec, m, res.correct)) stopped_ = true;
+}
+
 RunSummary RunLoop::train(RunSummary summary, RunTimer& timer, std::int64_t total_steps,
                           std::int64_t steps_per_epoch) {
   timer_ = &timer;
-  const auto& tc = cfg_.training;
+  total_steps_ = total_steps;
   RunBookkeeper book(obs_, timer, bookkeepingRulesFor(cfg_), summary);
-  BatchSampler sampler(data_.train.count(), tc.batch_size, tc.seed, true, false);
-  const double loss_weight = tc.loss_weight;
-  const Format store_format = policy_.master_weights ? Format::FP32 : policy_.compute;
-  std::int64_t step = 0, applied = 0;
-  bool stop = false;
-
-  // As many epochs as total_steps takes (plannedSteps: max_steps may ask for more than
-  // `epochs`); the last one may be partial.
-  for (int epoch = 0; step < total_steps && !stop; ++epoch) {
-    sampler.startEpoch(epoch);
-    for (std::int64_t b = 0; b < steps_per_epoch && !stop; ++b) {
-      if (step >= total_steps) { stop = true; break; }
-      if (cancel_.load() || !book.waitWhilePaused(step, paused_, cancel_)) {
-        book.cancelled(step);
-        stop = true;
-        break;
-      }
-      const auto ts = Clock::now();
-      ++step;
-      std::int64_t m = 0;
-      const std::int64_t* idx = sampler.batch(b, &m);
-      gatherBatch(data_.train, idx, m, x_, y_);
-      augmentBatch(x_, augmentation_, tc.seed, step);
-      ctx_.roundOutput(x_);  // the input is an activation too
-      ctx_.grad_counts = {};
-
-      const Tensor& out = model_.forward(x_, ctx_);
-      const double scale = scaler_.enabled() ? static_cast<double>(scaler_.scale()) : 1.0;
-      const auto res = tc.loss == "mse"
-                           ? mseOneHot(out, y_, scale * loss_weight, &dlogits_, ctx_)
-                           : softmaxCrossEntropy(out, y_, scale * loss_weight, &dlogits_, ctx_);
-      const bool hist_step = tc.histogram_every > 0 &&
-                             (step == 1 || step % tc.histogram_every == 0);
-      model_.backward(dlogits_, ctx_);
-      if (hist_step) emitHistograms(step);
-
-      const float inv = scaler_.enabled() ? scaler_.inverseScale() : 1.0f;
-      const UnscaleResult unscaled = unscaleCheckAndNorm(params_, inv);
-      StepRecord rec;
-      rec.step = step;
-      rec.epoch = epoch;
-      rec.loss = res.loss;
-      const ScalerStep st = scaler_.update(unscaled.found_inf);
-      rec.scale_before = st.scale_before;
-      rec.scale_after = st.scale_after;
-      rec.found_inf = st.found_inf;
-      rec.skipped = st.skipped;
-      rec.growth_tracker = st.growth_tracker;
-      rec.hysteresis = st.hysteresis;
-      rec.grad_norm = unscaled.norm;
-      rec.zero_weight_grads = unscaled.zeros;
-      rec.weight_grad_elements = unscaled.elements;
-      rec.grad_elements = ctx_.grad_counts.total;
-      rec.underflow = ctx_.grad_counts.underflow;
-      rec.subnormal = ctx_.grad_counts.subnormal;
-      rec.overflow = ctx_.grad_counts.overflow;
-      rec.lr = learningRateAt(cfg_.schedule, cfg_.lr, applied, total_steps);
-      if (!st.skipped) {
-        if (tc.clip_grad_norm > 0 && rec.grad_norm > tc.clip_grad_norm) {
-          const float f = static_cast<float>(tc.clip_grad_norm / (rec.grad_norm + 1e-6));
-          for (auto* p : params_)
-            for (auto& g : p->grad.data) g *= f;
-        }
-        const UpdateCounts uc = optimizer_->step(optim_params_, rec.lr, store_format);
-        rec.updated_elements = uc.updated;
-        rec.stalled_updates = uc.stalled;
-        refreshWorkingCopies();
-        ++applied;
-      }
-      rec.step_time_ms = msSince(ts);
-      if (!book.finishStep(rec, m, res.correct)) break;
-
-      const bool epoch_end = b + 1 == steps_per_epoch || step == total_steps;
-      const bool eval_now = tc.eval_every > 0 ? (step % tc.eval_every == 0 || step == total_steps) : epoch_end;
-      if (eval_now) {
-        EvalRecord ev = evaluate(step, epoch);
-        book.finishEval(ev);
-      }
-    }
-    if (summary.status == RunStatus::Diverged) break;
-  }
+  book_ = &book;
+  if (!start_note_.empty()) book.emitEvent(0, EventKind::Warning, 0, start_note_);
+  runTrainingLoop(cfg_, data_.train, book, cancel_, paused_, total_steps, steps_per_epoch, *this);
   book.finishTraining();
+  book_ = nullptr;
   summary.peak_memory_bytes = memoryBytes();
   return summary;
 }
@@ -463,11 +451,22 @@ RunSummary Trainer::run(RunObserver& observer) {
                                          " (use cpu, or auto to fall back to the CPU)");
     }
   }
+  // device auto with a GPU that cannot take this run: the CPU trains it, and the run says why.
+  std::string fallback_note;
+  if (cfg_.training.device == "auto" && !queryDevices().gpus.empty()) {
+#if HALFLAB_WITH_CUDA
+    const std::string problem = augments ? "augmentation runs in the CPU loop only" : cudaBackendProblem(cfg_);
+#else
+    const std::string problem = queryDevices().problem;
+#endif
+    if (!problem.empty()) fallback_note = "device auto: training on the CPU, because " + problem;
+  }
   try {
     prepare();
     steps_per_epoch = (data_->train.count() + cfg_.training.batch_size - 1) / cfg_.training.batch_size;
     total_steps = plannedSteps(cfg_.training, steps_per_epoch);
     loop = std::make_unique<RunLoop>(cfg_, *data_, observer, cancel_, paused_);
+    loop->setStartNote(fallback_note);
     info.parameter_count = loop->parameterCount();
   } catch (const std::exception& e) {
     observer.onRunStarted(info);

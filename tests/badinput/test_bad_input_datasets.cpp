@@ -1,6 +1,6 @@
 // Bad image-folder and text datasets against the real CLI: corrupt, truncated, oversized
 // and mismatched images, broken folder layouts, non-UTF-8 reviews, broken CSV, and text
-// data given to `train` (no model takes token inputs yet). Each names the file (and the
+// data given to `train` (a float preset on token ids). Each names the file (and the
 // line, for CSV) and exits 1 (data) or 2 (config).
 #include <png.h>
 #include <zlib.h>
@@ -124,10 +124,10 @@ std::vector<CliCase> table() {
        .args = {"train", "--no-db", "-q", "--dataset", "spirals", "--set", "dataset.augment_flip=true"},
        .exit_code = 2,
        .message = "dataset.augment_flip: augmentation needs an image dataset"},
-      {.name = "imdb: train has no model for token inputs",
+      {.name = "imdb: a preset that reads floats cannot take token ids",
        .args = {"train", "--no-db", "-q", "--dataset", "imdb", "--data-dir", "{dir}/aclImdb"},
        .exit_code = 2,
-       .message = "no model consumes token inputs yet",
+       .message = "cannot read the token ids of a text set \\(int32\\); start the model with an embedding",
        .setup = writeImdb},
       {.name = "imdb: review that is not UTF-8",
        .args = show("imdb", "{dir}/aclImdb"),

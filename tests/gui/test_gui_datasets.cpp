@@ -205,15 +205,24 @@ class TestGuiDatasets : public QObject {
     QCOMPARE(next.configPanel()->config().toJsonText(), cfg.toJsonText());
   }
 
+  // The mlp preset reads floats; the trainer's plan says what a text set needs.
   void textSetFailsTheRunWithTheTrainersReason() {
     MainWindow window(store(), /*quiet=*/true);
     RunConfig cfg = smallBase();
-    cfg.dataset.kind = "imdb";
-    cfg.dataset.path = dir_.path().toStdString();
+    const QString text = QDir(dir_.path()).filePath("text");
+    QVERIFY(QDir().mkpath(text));
+    for (const char* split : {"train.csv", "test.csv"}) {
+      QFile f(QDir(text).filePath(split));
+      QVERIFY(f.open(QIODevice::WriteOnly));
+      f.write("text,label\ngood film,1\nbad film,0\n");
+    }
+    cfg.dataset.kind = "csv-text";
+    cfg.dataset.path = text.toStdString();
+    cfg.dataset.cache = false;
     window.configPanel()->setConfig(cfg);
     QSignalSpy finished(&window, &MainWindow::batchFinished);
     if (window.startRun()) QVERIFY(finished.wait(60000));
-    QVERIFY2(window.lastError().contains("no model consumes token"), qPrintable(window.lastError()));
+    QVERIFY2(window.lastError().contains("start the model with an embedding"), qPrintable(window.lastError()));
     QVERIFY(!window.session()->busy());
   }
 };

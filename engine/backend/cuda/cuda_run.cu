@@ -13,7 +13,9 @@
 #include "engine/data/dataset.hpp"
 #include "engine/model/model_factory.hpp"
 #include "engine/optim/lr_schedule.hpp"
+#include "engine/train/model_fit.hpp"
 #include "engine/train/run_config.hpp"
+#include "engine/train/training_loop.hpp"
 
 namespace halflab {
 namespace cuda {
@@ -33,7 +35,7 @@ struct HistTensor {
   std::int64_t size;        // parameters: element count
 };
 
-class CudaRunLoop {
+class CudaRunLoop : public StepBackend {
  public:
   CudaRunLoop(const RunConfig& cfg, const DataSplit& data, RunObserver& obs,
               std::atomic<bool>& cancel, std::atomic<bool>& paused, std::int64_t total_steps,
@@ -44,6 +46,15 @@ class CudaRunLoop {
   std::int64_t parameterCount() const { return model_->paramCount(); }
   RunSummary train(RunSummary summary, std::int64_t total_steps, std::int64_t steps_per_epoch);
   std::int64_t peakBytes();
+
+  // StepBackend (engine/train/training_loop.hpp): steps are launched asynchronously; their
+  // records arrive through the ring, all of them by drain().
+  void startEpoch(int epoch, const BatchSampler& sampler) override;
+  void trainStep(std::int64_t step, int epoch, std::int64_t b, const std::int64_t* idx, std::int64_t n,
+                 bool histogram) override;
+  void drain() override { poll(true); }
+  bool stopped() const override { return stop_; }
+  EvalRecord evaluate(std::int64_t step, int epoch) override;
 
  private:
   struct Slot {
@@ -61,8 +72,6 @@ class CudaRunLoop {
   void launchStep(std::int64_t step, int epoch, std::int64_t m, bool hist);
   void processSlot(int slot);
   void poll(bool block_all);
-  EvalRecord evaluate(std::int64_t step, int epoch);
-  bool waitWhilePaused(std::int64_t step);
 
   const RunConfig& cfg_;
   const DataSplit& data_;
@@ -102,7 +111,7 @@ CudaRunLoop::CudaRunLoop(const RunConfig& cfg, const DataSplit& data, RunObserve
       policy_(policyFor(cfg.precision.mode)),
       scaler_enabled_(cfg.precision.scaler.flavour != ScalerFlavour::None),
       mse_(cfg.training.loss == "mse"), batch_(cfg.training.batch_size),
-      eval_batch_(std::max<std::int64_t>(cfg.training.batch_size, 500)),
+      eval_batch_(evaluationBatchSize(cfg)),
       classes_(data.train.num_classes) {
   // A constructor that throws (out of memory, say) gets no destructor call: give the
   // stream, events and graphs back here, or every failed run would leak them.
@@ -454,56 +463,29 @@ EvalRecord CudaRunLoop::evaluate(std::int64_t step, int epoch) {
   return r;
 }
 
-bool CudaRunLoop::waitWhilePaused(std::int64_t step) {
-  if (!paused_.load()) return true;
-  poll(true);  // the steps already launched are recorded before the pause
-  if (stop_) return true;  // a record that arrived just now ended the run (diverged)
-  return book_->waitWhilePaused(step, paused_, cancel_);
+void CudaRunLoop::startEpoch(int, const BatchSampler& sampler) {
+  // The previous epoch's order upload must be done before its staging buffer is reused.
+  HL_CUDA(cudaEventSynchronize(order_copied_));
+  std::int64_t first_n = 0;
+  const std::int64_t* order = sampler.batch(0, &first_n);
+  const auto count = static_cast<std::size_t>(data_.train.count());
+  std::memcpy(order_host_.as<std::int64_t>(), order, count * 8);
+  HL_CUDA(cudaMemcpyAsync(order_.get(), order_host_.get(), count * 8, cudaMemcpyHostToDevice, stream_));
+  HL_CUDA(cudaEventRecord(order_copied_, stream_));
+  zero(&state_->cursor, sizeof(int), stream_);
+}
+
+// The batch itself is gathered on the device from the uploaded order (the cursor advances).
+void CudaRunLoop::trainStep(std::int64_t step, int epoch, std::int64_t, const std::int64_t*, std::int64_t m,
+                            bool hist) {
+  launchStep(step, epoch, m, hist);
+  poll(false);
 }
 
 RunSummary CudaRunLoop::train(RunSummary summary, std::int64_t total_steps, std::int64_t steps_per_epoch) {
   book_ = std::make_unique<RunBookkeeper>(obs_, timer_, bookkeepingRulesFor(cfg_), summary);
   if (!graph_note_.empty()) book_->emitEvent(0, EventKind::Warning, 0, graph_note_);
-  const auto& tc = cfg_.training;
-  BatchSampler sampler(data_.train.count(), tc.batch_size, tc.seed, true, false);
-  std::int64_t step = 0;
-  // As many epochs as total_steps takes (plannedSteps), as on the CPU.
-  for (int epoch = 0; step < total_steps && !stop_; ++epoch) {
-    sampler.startEpoch(epoch);
-    // The previous epoch's order upload must be done before its staging buffer is reused.
-    HL_CUDA(cudaEventSynchronize(order_copied_));
-    std::int64_t first_n = 0;
-    const std::int64_t* order = sampler.batch(0, &first_n);
-    const auto count = static_cast<std::size_t>(data_.train.count());
-    std::memcpy(order_host_.as<std::int64_t>(), order, count * 8);
-    HL_CUDA(cudaMemcpyAsync(order_.get(), order_host_.get(), count * 8, cudaMemcpyHostToDevice, stream_));
-    HL_CUDA(cudaEventRecord(order_copied_, stream_));
-    zero(&state_->cursor, sizeof(int), stream_);
-    for (std::int64_t b = 0; b < steps_per_epoch && !stop_; ++b) {
-      if (step >= total_steps) { stop_ = true; break; }
-      if (cancel_.load() || !waitWhilePaused(step)) {
-        poll(true);  // the steps already launched are recorded first
-        book_->cancelled(step);
-        stop_ = true;
-        break;
-      }
-      if (stop_) break;
-      ++step;
-      std::int64_t m = 0;
-      sampler.batch(b, &m);
-      const bool hist = tc.histogram_every > 0 && (step == 1 || step % tc.histogram_every == 0);
-      launchStep(step, epoch, m, hist);
-      poll(false);
-      const bool epoch_end = b + 1 == steps_per_epoch || step == total_steps;
-      const bool eval_now = tc.eval_every > 0 ? (step % tc.eval_every == 0 || step == total_steps) : epoch_end;
-      if (eval_now) {
-        poll(true);
-        if (stop_) break;
-        EvalRecord ev = evaluate(step, epoch);
-        book_->finishEval(ev);
-      }
-    }
-  }
+  runTrainingLoop(cfg_, data_.train, *book_, cancel_, paused_, total_steps, steps_per_epoch, *this);
   // Steps still in flight are recorded unless a record already ended the run (diverged):
   // the CPU loop stops at that step, so later records would not exist there.
   if (summary.status != RunStatus::Diverged) {
@@ -529,6 +511,11 @@ std::string cudaBackendProblem(const RunConfig& cfg) {
   if (g.cc_major < 8)
     return "GPU " + g.name + " has compute capability " + std::to_string(g.cc_major) + "." +
            std::to_string(g.cc_minor) + "; the CUDA backend needs 8.0 or newer (A100, H100, RTX 30xx and later)";
+  if (cfg.dataset.isTextKind())
+    return "text sets (int32 token inputs) run on the CPU backend only for now";
+  if (cfg.model.preset != "layers" && cfg.model.preset != "mlp" && cfg.model.preset != "lenet" &&
+      cfg.model.preset != "cifar-cnn")
+    return "model.preset '" + cfg.model.preset + "' runs on the CPU backend only for now (the CUDA backend builds mlp, lenet and cifar-cnn)";
   if (cfg.model.preset == "layers")
     return "model.layers models run on the CPU backend only for now (the CUDA backend builds the presets)";
   if (cfg.model.preset != "mlp" && !cuda::cudnnAvailable())

@@ -74,20 +74,28 @@ class TestDatasetConfig : public QObject {
     QVERIFY(messageFor(issuesOf({{"dataset", {{"kind", "imdb"}, {"path", "/x"}, {"vocab", 3}}}}), "dataset.vocab") == "unknown field");
   }
 
-  void textDataCannotTrainYet() {
-    const RunConfig c = RunConfig::fromJson({{"dataset", {{"kind", "imdb"}, {"path", "/nonexistent"}}}});
+  // Text sets give int32 token ids; a preset that reads floats fails with the fix named.
+  void textDataNeedsAModelThatTakesTokens() {
+    QTemporaryDir tmp;
+    for (const char* split : {"train.csv", "test.csv"}) {
+      QFile f(tmp.filePath(split));
+      QVERIFY(f.open(QIODevice::WriteOnly));
+      f.write("text,label\ngood film,1\nbad film,0\n");
+    }
+    const RunConfig c = RunConfig::fromJson(
+        {{"dataset", {{"kind", "csv-text"}, {"path", tmp.path().toStdString()}, {"cache", false}}}});
     Trainer t(c);
     try {
       t.prepare();
-      QFAIL("prepare() accepted a text dataset");
+      QFAIL("prepare() accepted the mlp preset on token ids");
     } catch (const ConfigError& e) {
-      QCOMPARE(e.issues().front().field, std::string("dataset.kind"));
-      QVERIFY(std::string(e.what()).find("no model consumes token inputs yet") != std::string::npos);
+      QCOMPARE(e.issues().front().field, std::string("model"));
+      QVERIFY2(std::string(e.what()).find("start the model with an embedding") != std::string::npos, e.what());
     }
     struct Quiet : RunObserver {} obs;
     const RunSummary s = t.run(obs);
     QCOMPARE(s.status, RunStatus::Failed);
-    QVERIFY(s.error.find("token inputs") != std::string::npos);
+    QVERIFY(s.error.find("embedding") != std::string::npos);
   }
 };
 

@@ -48,8 +48,22 @@ Built build(const OpDef& def, const OpExample& ex, std::mt19937_64& rng) {
   return b;
 }
 
-std::vector<Tensor> inputsFor(const OpExample& ex, std::mt19937_64& rng) {
+std::vector<Tensor> inputsFor(const OpDef& def, const OpExample& ex, std::mt19937_64& rng) {
   std::vector<Tensor> xs;
+  if (def.token_input) {  // token ids below `vocab`, every id used (repeats included)
+    Tensor ids = Tensor::tokenIds(ex.inputs.at(0));
+    const auto vocab = static_cast<std::int32_t>(ex.attrs.at("vocab").get<std::int64_t>());
+    // The padding row is frozen by definition (no gradient although it is read), so the
+    // finite-difference check keeps clear of it; test_embedding covers it.
+    const auto padding = static_cast<std::int32_t>(ex.attrs.value("padding_idx", std::int64_t{-1}));
+    for (std::size_t i = 0; i < ids.ids.size(); ++i) {
+      auto id = static_cast<std::int32_t>((i * 5 + rng() % 2) % static_cast<std::size_t>(vocab));
+      if (id == padding) id = (id + 1) % vocab;
+      ids.ids[i] = id;
+    }
+    xs.push_back(std::move(ids));
+    return xs;
+  }
   for (const auto& s : ex.inputs) xs.push_back(distinctTensor(s, rng, 0.37 / static_cast<double>(shapeSize(s))));
   for (auto& x : xs)
     // Spacing 0.037, shifted off zero so that no value sits within 0.01 of ReLU's kink.
@@ -104,7 +118,7 @@ class TestOpRegistry : public QObject {
     const OpExample& ex = def.examples.at(static_cast<std::size_t>(example));
     std::mt19937_64 rng(17 + static_cast<unsigned>(example));
     Built b = build(def, ex, rng);
-    std::vector<Tensor> xs = inputsFor(ex, rng);
+    std::vector<Tensor> xs = inputsFor(def, ex, rng);
     ExecContext ctx = contextFor(PrecisionMode::FP32);
     ctx.lengths = ex.lengths;
     Tensor y;
@@ -113,7 +127,7 @@ class TestOpRegistry : public QObject {
     const Tensor w = randomTensor(y.shape, rng);
     std::vector<Tensor> dx(xs.size());
     std::vector<Tensor*> dxp;
-    for (auto& d : dx) dxp.push_back(&d);
+    for (std::size_t k = 0; k < dx.size(); ++k) dxp.push_back(xs[k].isTokenIds() ? nullptr : &dx[k]);
     b.op->backwardNode(pointers(xs), y, w, dxp, ctx);
     std::vector<std::vector<float>> pgrads;
     for (auto* p : b.op->parameters()) pgrads.push_back(p->grad.data);
@@ -123,6 +137,7 @@ class TestOpRegistry : public QObject {
       return weightedSum(probe, w);
     };
     for (std::size_t k = 0; k < xs.size(); ++k) {
+      if (xs[k].isTokenIds()) continue;  // ids have no gradient
       QCOMPARE(dx[k].shape, xs[k].shape);
       const std::string err = compareGradients(def.name + " dx" + std::to_string(k), dx[k].data,
                                                numericGradient(xs[k].data, 1e-3, loss), {});
@@ -159,7 +174,7 @@ class TestOpRegistry : public QObject {
     const Format f = ctx.policy.compute;
     // What the graph hands an op in this mode: low-format inputs and working weights
     // (fp32 where the op keeps its parameters fp32).
-    std::vector<Tensor> xs = inputsFor(ex, rng);
+    std::vector<Tensor> xs = inputsFor(def, ex, rng);
     for (auto& x : xs) ctx.roundOutput(x);
     for (auto* p : b.op->parameters()) {
       if (p->keep_fp32) continue;
@@ -177,7 +192,7 @@ class TestOpRegistry : public QObject {
     ctx.roundGradient(dy);
     std::vector<Tensor> dx(xs.size());
     std::vector<Tensor*> dxp;
-    for (auto& d : dx) dxp.push_back(&d);
+    for (std::size_t k = 0; k < dx.size(); ++k) dxp.push_back(xs[k].isTokenIds() ? nullptr : &dx[k]);
     b.op->backwardNode(pointers(xs), y, dy, dxp, ctx);
     for (std::size_t k = 0; k < dx.size(); ++k)
       QVERIFY2(storedIn(f, dx[k]), (def.name + ": input gradient " + std::to_string(k) + " is not in the compute format").c_str());

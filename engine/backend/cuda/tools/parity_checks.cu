@@ -21,6 +21,7 @@ namespace halflab::gpucheck {
 namespace {
 
 using namespace halflab::cuda;
+using halflab::cuda::DType;  // the device storage type, not the host tensor's element type
 
 std::string noGpuReason() {
   const DeviceReport r = queryDevices();
