@@ -123,7 +123,9 @@ int runSweepLocally(const SweepPlan& plan, const SweepRunOptions& o) {
   fs::create_directories(o.work_dir);
   // One driver per sweep: a second one would run the same cells twice.
   const std::string lock_path = (fs::path(o.work_dir) / "driver.lock").string();
-  const int lock_fd = ::open(lock_path.c_str(), O_RDWR | O_CREAT, 0644);
+  // O_CLOEXEC: workers must not inherit the lock, or a killed driver's last worker would
+  // hold it for the moment it takes to stop, and a resume started then would be refused.
+  const int lock_fd = ::open(lock_path.c_str(), O_RDWR | O_CREAT | O_CLOEXEC, 0644);
   if (lock_fd < 0 || ::flock(lock_fd, LOCK_EX | LOCK_NB) != 0)
     throw CLI::RuntimeError("sweep " + plan.id + ": another driver is running this sweep (lock " +
                                 lock_path + ")", kExitFailure);
