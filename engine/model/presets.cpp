@@ -48,6 +48,8 @@ const std::vector<PresetInfo>& modelPresets() {
       {"mlp", "flatten, hidden linear layers (model.hidden) with the activation, a linear classifier", false},
       {"lenet", "LeNet-5: two 5x5 convolutions with pooling, then linear layers 120, 84", true},
       {"cifar-cnn", "3x3 convolution + batch norm + pooling per stage (32, 64, 128), a linear classifier", true},
+      {"seed-mnist-cnn", "the digit seed's CNN: conv 32 3x3 ReLU, max pool 2, flatten, dense 128 ReLU, dense", true},
+      {"seed-cifar-cnn", "the CIFAR-10 seed's CNN: conv 32, pool, conv 64, pool, conv 64 (3x3 ReLU), dense 64 ReLU, dense", true},
   };
   return presets;
 }
@@ -76,6 +78,26 @@ PresetModel presetModel(const ModelConfig& cfg, const Shape& sample_shape, int n
     throw std::invalid_argument("model.preset: '" + cfg.preset +
                                 "' needs image data (channels x height x width); this dataset "
                                 "has samples of shape " + shapeToString(sample_shape));
+  if (cfg.preset == "seed-mnist-cnn" || cfg.preset == "seed-cifar-cnn") {
+    // The seeds' Keras models as written there: 'valid' 3x3 convolutions and ReLU
+    // fixed by the model itself, not by model.activation.
+    const std::vector<int> ch = cfg.preset == "seed-mnist-cnn" ? std::vector<int>{32} : std::vector<int>{32, 64, 64};
+    for (std::size_t i = 0; i < ch.size(); ++i) {
+      const auto tag = std::to_string(i + 1);
+      b.stage = static_cast<int>(i);
+      b.add("conv2d", "conv" + tag, {{"filters", ch[i]}, {"kernel", 3}, {"stride", 1}, {"padding", 0}});
+      b.add("activation", "act_conv" + tag, {{"function", "relu"}});
+      if (i + 1 < ch.size() || ch.size() == 1) b.add("maxpool2d", "pool" + tag, {{"pool", 2}, {"stride", 2}});
+    }
+    b.stage = -1;
+    m.stages = static_cast<int>(ch.size());
+    b.add("flatten", "flatten");
+    const int hidden = cfg.preset == "seed-mnist-cnn" ? 128 : 64;
+    b.add("linear", "fc1", {{"units", hidden}});
+    b.add("activation", "act_fc1", {{"function", "relu"}});
+    b.add("linear", "fc2", {{"units", num_classes}});
+    return m;
+  }
   const std::string act = activationOf(cfg);
   if (cfg.preset == "lenet") {
     // LeNet-5 style: conv5(pad 2)-act-pool, conv5-act-pool, fc120-act, fc84-act, fc.

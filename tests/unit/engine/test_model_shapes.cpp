@@ -126,6 +126,19 @@ class TestModelShapes : public QObject {
     QTest::newRow("mlp on images") << "mlp" << Shape{1, 28, 28};
     QTest::newRow("lenet") << "lenet" << Shape{1, 28, 28};
     QTest::newRow("cifar-cnn") << "cifar-cnn" << Shape{3, 32, 32};
+    QTest::newRow("seed-mnist-cnn") << "seed-mnist-cnn" << Shape{1, 28, 28};
+    QTest::newRow("seed-cifar-cnn") << "seed-cifar-cnn" << Shape{3, 32, 32};
+  }
+  // The seeds' Keras summaries: 693,962 parameters on 28x28x1, 122,570 on 32x32x3.
+  void seedPresetsHaveTheSeedsParameterCounts() {
+    auto count = [](const char* name, const Shape& sample) {
+      std::size_t n = 0;
+      for (const auto& layer : planModel(preset(name), sample, 10).layers)
+        for (const auto& p : layer.parameters) n += static_cast<std::size_t>(shapeSize(p.shape));
+      return n;
+    };
+    QCOMPARE(count("seed-mnist-cnn", {1, 28, 28}), std::size_t{693962});
+    QCOMPARE(count("seed-cifar-cnn", {3, 32, 32}), std::size_t{122570});
   }
   void plansMatchTheBuiltModel() {
     QFETCH(QString, model);
