@@ -17,7 +17,7 @@ struct ExecContext {
   std::mt19937_64 rng{1};
   RoundingCounts grad_counts;  // reset by the trainer every step
   // Sequence inputs ([N, T] token ids, [N, T, F] features): the real steps of each sample
-  // in the current batch (the rest is padding). Empty: every sample uses all T steps.
+  // in the current batch, steps [0, length) (post-padded; pre-padded sets pass none). Empty: every sample uses all T steps.
   // Length-aware ops (recurrent layers, pooling over time, attention masks) read it.
   std::vector<std::int32_t> lengths;
 

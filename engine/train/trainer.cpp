@@ -87,6 +87,13 @@ std::shared_ptr<const DataSplit> loadDataFor(const RunConfig& cfg) {
     TokenizedSplit text = loadTextFor(cfg);
     split->train = tokenDataset(std::move(text.train));
     split->test = tokenDataset(std::move(text.test));
+    // Length-aware ops take a sample's real steps to be [0, length): post-padding. With
+    // pre-padding (Keras' default) the pads come first, so the model reads every step, as a
+    // Keras model without masking does.
+    if (d.padding != "post") {
+      split->train.lengths.clear();
+      split->test.lengths.clear();
+    }
     return split;
   }
   if (d.kind == "fashion-mnist" || d.kind == "mnist") {
