@@ -21,6 +21,7 @@
 #include "engine/optim/optimizer.hpp"
 #include "engine/record/run_bookkeeper.hpp"
 #include "engine/stats/histogram.hpp"
+#include "engine/train/loop_schedule.hpp"
 #include "engine/train/model_fit.hpp"
 #include "engine/train/text_data.hpp"
 
@@ -224,7 +225,7 @@ std::int64_t RunLoop::memoryBytes() const {
 void RunLoop::emitHistograms(std::int64_t step) {
   auto emit = [&](const std::string& name, const char* kind, const Tensor& t) {
     if (t.data.empty()) return;
-    auto h = makeLog2Histogram();
+    auto h = makeLog2Histogram(kHistogramMinExp, kHistogramMaxExp);
     accumulateLog2Histogram(t.ptr(), t.data.size(), h);
     HistogramRecord r;
     r.step = step;
@@ -286,7 +287,7 @@ EvalRecord RunLoop::evaluate(std::int64_t step, int epoch) {
   r.epoch = epoch;
   const Dataset& test = data_.test;
   const std::int64_t n = test.count();
-  const std::int64_t batch = std::max<std::int64_t>(cfg_.training.batch_size, 500);
+  const std::int64_t batch = evalBatchSize(cfg_.training.batch_size);
   ctx_.training = false;
   double loss_sum = 0;
   std::int64_t correct = 0;
@@ -347,8 +348,7 @@ RunSummary RunLoop::train(RunSummary summary, RunTimer& timer, std::int64_t tota
       const Tensor& out = model_.forward(x_, ctx_);
       const double scale = scaler_.enabled() ? static_cast<double>(scaler_.scale()) : 1.0;
       const auto res = computeLoss(tc.loss, out, y_, scale * loss_weight, &dlogits_, ctx_);
-      const bool hist_step = tc.histogram_every > 0 &&
-                             (step == 1 || step % tc.histogram_every == 0);
+      const bool hist_step = isHistogramStep(step, tc.histogram_every);
       model_.backward(dlogits_, ctx_);
       if (hist_step) emitHistograms(step);
 
@@ -389,7 +389,7 @@ RunSummary RunLoop::train(RunSummary summary, RunTimer& timer, std::int64_t tota
       if (!book.finishStep(rec, m, res.correct)) break;
 
       const bool epoch_end = b + 1 == steps_per_epoch || step == total_steps;
-      const bool eval_now = tc.eval_every > 0 ? (step % tc.eval_every == 0 || step == total_steps) : epoch_end;
+      const bool eval_now = isEvalStep(step, tc.eval_every, total_steps, epoch_end);
       if (eval_now) {
         EvalRecord ev = evaluate(step, epoch);
         book.finishEval(ev);

@@ -13,6 +13,7 @@
 #include "engine/data/dataset.hpp"
 #include "engine/model/model_factory.hpp"
 #include "engine/optim/lr_schedule.hpp"
+#include "engine/train/loop_schedule.hpp"
 #include "engine/train/run_config.hpp"
 
 namespace halflab {
@@ -20,8 +21,8 @@ namespace cuda {
 namespace {
 
 constexpr int kRing = 32;
-constexpr int kHistMinExp = -40, kHistMaxExp = 16;
-constexpr int kHistBins = kHistMaxExp - kHistMinExp + 1;
+constexpr int kHistMinExp = kHistogramMinExp, kHistMaxExp = kHistogramMaxExp;
+constexpr int kHistBins = kHistogramBins;
 constexpr int kHistSlots = kHistBins + 3;
 
 struct HistTensor {
@@ -102,7 +103,7 @@ CudaRunLoop::CudaRunLoop(const RunConfig& cfg, const DataSplit& data, RunObserve
       policy_(policyFor(cfg.precision.mode)),
       scaler_enabled_(cfg.precision.scaler.flavour != ScalerFlavour::None),
       mse_(cfg.training.loss == "mse"), batch_(cfg.training.batch_size),
-      eval_batch_(std::max<std::int64_t>(cfg.training.batch_size, 500)),
+      eval_batch_(evalBatchSize(cfg.training.batch_size)),
       classes_(data.train.num_classes) {
   // A constructor that throws (out of memory, say) gets no destructor call: give the
   // stream, events and graphs back here, or every failed run would leak them.
@@ -491,11 +492,11 @@ RunSummary CudaRunLoop::train(RunSummary summary, std::int64_t total_steps, std:
       ++step;
       std::int64_t m = 0;
       sampler.batch(b, &m);
-      const bool hist = tc.histogram_every > 0 && (step == 1 || step % tc.histogram_every == 0);
+      const bool hist = isHistogramStep(step, tc.histogram_every);
       launchStep(step, epoch, m, hist);
       poll(false);
       const bool epoch_end = b + 1 == steps_per_epoch || step == total_steps;
-      const bool eval_now = tc.eval_every > 0 ? (step % tc.eval_every == 0 || step == total_steps) : epoch_end;
+      const bool eval_now = isEvalStep(step, tc.eval_every, total_steps, epoch_end);
       if (eval_now) {
         poll(true);
         if (stop_) break;
