@@ -4,6 +4,7 @@
 #include <stdexcept>
 
 #include "engine/model/loss.hpp"
+#include "engine/train/loop_schedule.hpp"
 #include "engine/tensor/memory_budget.hpp"
 
 namespace halflab {
@@ -77,7 +78,7 @@ ElementSizes deviceElementSizes(const RunConfig& cfg) {
 }
 
 std::int64_t evaluationBatchSize(const RunConfig& cfg) {
-  return std::max<std::int64_t>(cfg.training.batch_size, 500);
+  return evalBatchSize(cfg.training.batch_size);
 }
 
 MemoryEstimate hostMemoryEstimate(const RunConfig& cfg, const ModelPlan& plan) {

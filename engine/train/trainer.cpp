@@ -21,6 +21,7 @@
 #include "engine/optim/optimizer.hpp"
 #include "engine/record/run_bookkeeper.hpp"
 #include "engine/stats/histogram.hpp"
+#include "engine/train/loop_schedule.hpp"
 #include "engine/train/model_fit.hpp"
 #include "engine/train/text_data.hpp"
 #include "engine/train/training_loop.hpp"
@@ -244,7 +245,7 @@ std::int64_t RunLoop::memoryBytes() const {
 void RunLoop::emitHistograms(std::int64_t step) {
   auto emit = [&](const std::string& name, const char* kind, const Tensor& t) {
     if (t.data.empty()) return;
-    auto h = makeLog2Histogram();
+    auto h = makeLog2Histogram(kHistogramMinExp, kHistogramMaxExp);
     accumulateLog2Histogram(t.ptr(), t.data.size(), h);
     HistogramRecord r;
     r.step = step;

@@ -2,14 +2,6 @@
 
 namespace halflab {
 
-bool isHistogramStep(const TrainingConfig& tc, std::int64_t step) {
-  return tc.histogram_every > 0 && (step == 1 || step % tc.histogram_every == 0);
-}
-
-bool isEvaluationStep(const TrainingConfig& tc, std::int64_t step, bool epoch_end, std::int64_t total_steps) {
-  return tc.eval_every > 0 ? (step % tc.eval_every == 0 || step == total_steps) : epoch_end;
-}
-
 void runTrainingLoop(const RunConfig& cfg, const Dataset& train, RunBookkeeper& book, std::atomic<bool>& cancel,
                      std::atomic<bool>& paused, std::int64_t total_steps, std::int64_t steps_per_epoch,
                      StepBackend& backend) {
@@ -36,10 +28,10 @@ void runTrainingLoop(const RunConfig& cfg, const Dataset& train, RunBookkeeper& 
       ++step;
       std::int64_t m = 0;
       const std::int64_t* idx = sampler.batch(b, &m);
-      backend.trainStep(step, epoch, b, idx, m, isHistogramStep(tc, step));
+      backend.trainStep(step, epoch, b, idx, m, isHistogramStep(step, tc.histogram_every));
       if (backend.stopped()) { stop = true; break; }
       const bool epoch_end = b + 1 == steps_per_epoch || step == total_steps;
-      if (isEvaluationStep(tc, step, epoch_end, total_steps)) {
+      if (isEvalStep(step, tc.eval_every, total_steps, epoch_end)) {
         backend.drain();
         if (backend.stopped()) { stop = true; break; }
         EvalRecord ev = backend.evaluate(step, epoch);

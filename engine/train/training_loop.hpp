@@ -11,14 +11,10 @@
 #include "engine/data/dataset.hpp"
 #include "engine/record/records.hpp"
 #include "engine/record/run_bookkeeper.hpp"
+#include "engine/train/loop_schedule.hpp"  // the cadence rules and constants
 #include "engine/train/run_config.hpp"
 
 namespace halflab {
-
-// Step 1 and every histogram_every-th step (0: never).
-bool isHistogramStep(const TrainingConfig& tc, std::int64_t step);
-// Every eval_every-th step and the last one; with eval_every 0, each epoch's end.
-bool isEvaluationStep(const TrainingConfig& tc, std::int64_t step, bool epoch_end, std::int64_t total_steps);
 
 class StepBackend {
  public:

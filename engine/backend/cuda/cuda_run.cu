@@ -13,6 +13,7 @@
 #include "engine/data/dataset.hpp"
 #include "engine/model/model_factory.hpp"
 #include "engine/optim/lr_schedule.hpp"
+#include "engine/train/loop_schedule.hpp"
 #include "engine/train/model_fit.hpp"
 #include "engine/train/run_config.hpp"
 #include "engine/train/training_loop.hpp"
@@ -22,8 +23,8 @@ namespace cuda {
 namespace {
 
 constexpr int kRing = 32;
-constexpr int kHistMinExp = -40, kHistMaxExp = 16;
-constexpr int kHistBins = kHistMaxExp - kHistMinExp + 1;
+constexpr int kHistMinExp = kHistogramMinExp, kHistMaxExp = kHistogramMaxExp;
+constexpr int kHistBins = kHistogramBins;
 constexpr int kHistSlots = kHistBins + 3;
 
 struct HistTensor {
