@@ -11,6 +11,8 @@ void registerBatchNormOp(OpRegistry&);
 void registerActivationOp(OpRegistry&);
 void registerDropoutOp(OpRegistry&);
 void registerMaxPool2dOp(OpRegistry&);
+void registerGlobalAvgPool2dOp(OpRegistry&);
+void registerDepthwiseConv2dOp(OpRegistry&);
 void registerAddOp(OpRegistry&);
 void registerConcatOp(OpRegistry&);
 void registerLayerNormOp(OpRegistry&);
@@ -31,6 +33,8 @@ const OpRegistry& opRegistry() {
     registerActivationOp(r);
     registerDropoutOp(r);
     registerMaxPool2dOp(r);
+    registerGlobalAvgPool2dOp(r);
+    registerDepthwiseConv2dOp(r);
     registerAddOp(r);
     registerConcatOp(r);
     registerLayerNormOp(r);
