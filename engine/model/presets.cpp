@@ -41,6 +41,31 @@ void addDenseStack(NodeList& b, const ModelConfig& cfg, const std::vector<int>& 
   b.add("linear", "fc" + std::to_string(idx), {{"units", classes}});
 }
 
+void addConvBnRelu(NodeList& b, const std::string& tag, const std::string& op, nlohmann::json attrs) {
+  b.add(op, tag, std::move(attrs));
+  b.add("batchnorm", "bn_" + tag);
+  b.add("activation", "act_" + tag, {{"function", "relu"}});
+}
+
+// MobileNet v1 in miniature: a 3x3 stem, then depthwise-separable blocks (depthwise 3x3
+// + BN + ReLU, pointwise 1x1 + BN + ReLU); the stride-2 blocks halve the image
+// (32 -> 16 -> 8 -> 4, or 28 -> 14 -> 7 -> 4) while the width doubles.
+void addMobileNetTiny(NodeList& b, PresetModel& m, int classes) {
+  b.stage = 0;
+  addConvBnRelu(b, "stem", "conv2d", {{"filters", 16}, {"kernel", 3}, {"stride", 1}, {"padding", 1}});
+  const std::vector<std::pair<int, int>> blocks{{32, 1}, {64, 2}, {128, 2}, {128, 2}};  // pointwise width, stride
+  for (std::size_t i = 0; i < blocks.size(); ++i) {
+    const auto tag = std::to_string(i + 1);
+    b.stage = static_cast<int>(i + 1);
+    addConvBnRelu(b, "dw" + tag, "depthwise_conv2d", {{"kernel", 3}, {"stride", blocks[i].second}, {"padding", 1}});
+    addConvBnRelu(b, "pw" + tag, "conv2d", {{"filters", blocks[i].first}, {"kernel", 1}, {"stride", 1}, {"padding", 0}});
+  }
+  b.stage = -1;
+  m.stages = static_cast<int>(blocks.size() + 1);
+  b.add("global_avg_pool2d", "pool");
+  b.add("linear", "fc", {{"units", classes}});
+}
+
 }  // namespace
 
 const std::vector<PresetInfo>& modelPresets() {
@@ -50,6 +75,7 @@ const std::vector<PresetInfo>& modelPresets() {
       {"cifar-cnn", "3x3 convolution + batch norm + pooling per stage (32, 64, 128), a linear classifier", true},
       {"seed-mnist-cnn", "the digit seed's CNN: conv 32 3x3 ReLU, max pool 2, flatten, dense 128 ReLU, dense", true},
       {"seed-cifar-cnn", "the CIFAR-10 seed's CNN: conv 32, pool, conv 64, pool, conv 64 (3x3 ReLU), dense 64 ReLU, dense", true},
+      {"mobilenet-tiny", "depthwise-separable CNN: conv 3x3 16 + BN + ReLU, 4 blocks of depthwise 3x3 + BN + ReLU + pointwise 1x1 + BN + ReLU (32, 64/2, 128/2, 128/2), global average pool, dense", true},
   };
   return presets;
 }
@@ -96,6 +122,10 @@ PresetModel presetModel(const ModelConfig& cfg, const Shape& sample_shape, int n
     b.add("linear", "fc1", {{"units", hidden}});
     b.add("activation", "act_fc1", {{"function", "relu"}});
     b.add("linear", "fc2", {{"units", num_classes}});
+    return m;
+  }
+  if (cfg.preset == "mobilenet-tiny") {
+    addMobileNetTiny(b, m, num_classes);
     return m;
   }
   const std::string act = activationOf(cfg);
