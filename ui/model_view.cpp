@@ -168,9 +168,10 @@ void ModelView::replan() {
     summary_->clear();
     summary_->setRowCount(0);
     summary_->setColumnCount(0);
-    showProblems({reading_ ? tr("Reading %1 to learn its sample shape…").arg(qs(config_.dataset.kind))
+    showStatus({reading_ ? tr("Reading %1 to learn its sample shape…").arg(qs(config_.dataset.kind))
                            : tr("The sample shape of a %1 dataset is known once its files are read: "
-                                "press \"Read data for shapes\".").arg(qs(config_.dataset.kind))});
+                                "press \"Read data for shapes\".").arg(qs(config_.dataset.kind))},
+               false);
     return;
   }
   try {
@@ -211,20 +212,19 @@ void ModelView::replan() {
     if (total.name.empty()) total.name = "total";
     putRow(static_cast<int>(s.rows.size()), total, true);
     summary_->resizeColumnsToContents();
-    showProblems({tr("%1 parameters; memory for batch %2 on %3 (samples %4, %5 classes)%6")
+    showStatus({tr("%1 parameters; memory for batch %2 on %3 (samples %4, %5 classes)%6")
                       .arg(qs(summaryCountText(static_cast<double>(s.total.parameters))))
                       .arg(s.batch)
                       .arg(qs(config_.dataset.kind))
                       .arg(qs(shapeToString(sample_->sample)))
                       .arg(sample_->classes)
-                      .arg(dirty_ ? tr(" — the table has edits: Apply (Ctrl+Return) or Revert") : QString())});
-    status_->setStyleSheet({});
+                      .arg(dirty_ ? tr(" — the table has edits: Apply (Ctrl+Return) or Revert") : QString())},
+               false);
   } catch (const ConfigError& e) {
     if (!dirty_ && config_.model.preset == "layers") fillLayers(config_.model.layers);
     QStringList lines;
     for (const auto& i : e.issues()) lines << qs(i.field.empty() ? i.message : i.field + ": " + i.message);
-    showProblems(lines);
-    status_->setStyleSheet("color: #b00020");
+    showStatus(lines, true);
     summary_->setRowCount(0);
   }
 }
@@ -244,8 +244,8 @@ void ModelView::fillLayers(const std::vector<NodeSpec>& nodes) {
   filling_ = false;
 }
 
-void ModelView::showProblems(const QStringList& lines) {
-  status_->setStyleSheet(lines.size() > 1 ? "color: #b00020" : "");
+void ModelView::showStatus(const QStringList& lines, bool error) {
+  status_->setStyleSheet(error ? "color: #b00020" : "");
   status_->setText(lines.join('\n'));
 }
 
@@ -304,8 +304,7 @@ bool ModelView::applyEdits() {
   }
   if (nodes.empty() && problems.isEmpty()) problems << tr("model.layers: needs at least one layer");
   if (!problems.isEmpty()) {
-    status_->setText(problems.join('\n'));
-    status_->setStyleSheet("color: #b00020");
+    showStatus(problems, true);
     return false;
   }
   setDirty(false);
@@ -380,7 +379,7 @@ void ModelView::readDataShape() {
     if (key != sample_key_) return;  // the dataset changed meanwhile
     sample_ = result->info;
     replan();
-    if (!result->error.empty()) showProblems({tr("Could not read the data:"), qs(result->error)});
+    if (!result->error.empty()) showStatus({tr("Could not read the data:"), qs(result->error)}, true);
   });
   thread->start();
   replan();

@@ -50,7 +50,7 @@ class ModelView : public QWidget {
  private:
   void replan();
   void fillLayers(const std::vector<NodeSpec>& nodes);
-  void showProblems(const QStringList& lines);
+  void showStatus(const QStringList& lines, bool error);
   void setDirty(bool dirty);
   void addRow();
   void removeRows();

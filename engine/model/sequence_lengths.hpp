@@ -8,8 +8,15 @@
 #include <vector>
 
 #include "engine/model/exec_context.hpp"
+#include "engine/model/shape_inference.hpp"
 
 namespace halflab {
+
+// [N, T, F] -> [N, F]: the output of the reductions over time (mean_over_time, max_over_time).
+inline Shape overTimeOutputShape(const std::string& name, const Shape& in) {
+  if (in.size() != 3) throw ShapeInferenceError(name + ": expects [batch, time, features], got shape " + shapeToString(in));
+  return {in[0], in[2]};
+}
 
 inline void batchLengths(const ExecContext& ctx, const std::string& node, std::int64_t n, std::int64_t t,
                          std::vector<std::int32_t>& out) {

@@ -460,15 +460,14 @@ RunSummary Trainer::run(RunObserver& observer) {
     }
   }
   // device auto with a GPU that cannot take this run: the CPU trains it, and the run says why.
+  // (Without CUDA there is never a GPU to explain.)
   std::string fallback_note;
-  if (cfg_.training.device == "auto" && !queryDevices().gpus.empty()) {
 #if HALFLAB_WITH_CUDA
+  if (cfg_.training.device == "auto" && !queryDevices().gpus.empty()) {
     const std::string problem = augments ? "augmentation runs in the CPU loop only" : cudaBackendProblem(cfg_);
-#else
-    const std::string problem = queryDevices().problem;
-#endif
     if (!problem.empty()) fallback_note = "device auto: training on the CPU, because " + problem;
   }
+#endif
   try {
     prepare();
     steps_per_epoch = (data_->train.count() + cfg_.training.batch_size - 1) / cfg_.training.batch_size;

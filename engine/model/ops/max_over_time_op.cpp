@@ -12,11 +12,6 @@
 namespace halflab {
 namespace {
 
-Shape overTimeOutputShape(const std::string& name, const Shape& in) {
-  if (in.size() != 3) throw ShapeInferenceError(name + ": expects [batch, time, features], got shape " + shapeToString(in));
-  return {in[0], in[2]};
-}
-
 class MaxOverTime : public Op {
  public:
   explicit MaxOverTime(std::string name) : name_(std::move(name)) {}

@@ -11,11 +11,6 @@
 namespace halflab {
 namespace {
 
-Shape overTimeOutputShape(const std::string& name, const Shape& in) {
-  if (in.size() != 3) throw ShapeInferenceError(name + ": expects [batch, time, features], got shape " + shapeToString(in));
-  return {in[0], in[2]};
-}
-
 class MeanOverTime : public Op {
  public:
   explicit MeanOverTime(std::string name) : name_(std::move(name)) {}
